@@ -1,0 +1,2 @@
+"""A JAX benchmark suite for bandit algorithms: one runner, many papers."""
+__version__ = "0.1.0"

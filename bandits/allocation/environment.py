@@ -1,0 +1,127 @@
+"""The task-allocation environment (paper Section 2, spec sections 1 and 5).
+
+Each round the learner hands out B tasks, ``a_i`` to worker i; worker i runs its
+tasks one after another, workers run in parallel. Exactly B task times are
+drawn per round (one per allocated task) and summed by worker:
+
+* round time (eq. 1)  C(a) = max_{i: a_i > 0} sum_{u <= a_i} X_i^(u)
+* total worker time   += sum_i sum_u X_i^(u)  (compute used; idle time not charged)
+* proxy loss (eq. 4)  l(a, mu) = max_i a_i mu_i; proxy regret (eq. 9)
+  R_K = sum_k l(a_k, mu) - K l(a_bar, mu).
+
+Oracles live with the environment: ``means``, the optimal allocation ``a_bar``
+(greedy water-filling on the true means) and ``optimal_loss`` = l(a_bar, mu).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bandits.core.numerics import KahanSum
+from bandits.core.types import Environment
+
+from .time_laws import TimeLaw, make_time_law, worker_scales
+from .water_filling import Allocation, optimal_allocation
+
+
+class AllocationParams(NamedTuple):
+    scales: jax.Array  # [n] worker time scales
+    means: jax.Array  # [n] mu_i
+    optimal_workers: jax.Array  # int32[m] support of a_bar (compact, m = min(n, B))
+    optimal_units: jax.Array  # int32[m]
+    optimal_loss: jax.Array  # scalar l(a_bar, mu)
+
+
+class ClockState(NamedTuple):
+    runtime: KahanSum  # sum of round times
+    worker_time: KahanSum  # total compute used
+    proxy_regret: KahanSum  # R_k
+    rounds: jax.Array  # int32, rounds played
+
+
+class AllocationProblem(NamedTuple):
+    """Static description: law, budget, n, plus the params pytree for the runner."""
+
+    law: TimeLaw
+    budget: int
+    n: int
+    params: AllocationParams
+    label: str
+
+
+def make_problem(n: int, budget: int, law: str = "shifted_exponential", base: float = 29.0, power: float = 0.5,
+                 law_kwargs: dict | None = None) -> AllocationProblem:
+    if int(n) < 1:
+        raise ValueError(f"number of workers n must be >= 1, got {n}")
+    if int(budget) < 1:
+        raise ValueError(f"budget B must be >= 1, got {budget}")
+    time_law = make_time_law(law, **(law_kwargs or {}))
+    scales = worker_scales(int(n), float(base), float(power))
+    means = time_law.mean(scales)
+    m = min(int(n), int(budget))
+    a_bar = optimal_allocation(means, int(budget))
+    support = np.argsort(-a_bar, kind="stable")[:m]  # every worker with a_bar_i > 0 fits in m slots
+    params = AllocationParams(
+        scales=jnp.asarray(scales, dtype=jnp.zeros(()).dtype),
+        means=jnp.asarray(means, dtype=jnp.zeros(()).dtype),
+        optimal_workers=jnp.asarray(support, jnp.int32),
+        optimal_units=jnp.asarray(a_bar[support], jnp.int32),
+        optimal_loss=jnp.asarray(float(np.max(a_bar * means)), dtype=jnp.zeros(()).dtype),
+    )
+    power_s = {0.5: "sqrt(i)", 1.0: "i", 0.0: "1"}.get(float(power), f"i^{power:g}")
+    label = f"{time_law.name}[{base:g}*{power_s}] n={n} B={budget}"
+    return AllocationProblem(law=time_law, budget=int(budget), n=int(n), params=params, label=label)
+
+
+def task_slots(units: jax.Array, budget: int) -> jax.Array:
+    """Task u (0..B-1) -> index of the allocation slot that runs it (tasks laid out slot by slot)."""
+    ends = jnp.cumsum(units)
+    return (ends[None, :] <= jnp.arange(budget)[:, None]).sum(axis=1)
+
+
+def run_tasks(z: jax.Array, alloc: Allocation, law: TimeLaw, scales: jax.Array, budget: int):
+    """Map B standard draws to task times; returns (per-slot time sums [m], all task times [B])."""
+    slot = task_slots(alloc.units, budget)
+    x = law.transform(z, scales[alloc.workers][slot])
+    m = alloc.units.shape[0]
+    sums = jnp.where(slot[:, None] == jnp.arange(m)[None, :], x[:, None], 0.0).sum(axis=0)
+    return sums, x
+
+
+def proxy_loss(alloc: Allocation, means: jax.Array) -> jax.Array:
+    """Eq. (4): l(a, mu) = max_i a_i mu_i."""
+    return jnp.max(alloc.units * means[alloc.workers])
+
+
+def allocation_env(law: TimeLaw, budget: int) -> Environment:
+    def reset(key, params):
+        del key
+        return ClockState(KahanSum.zeros(), KahanSum.zeros(), KahanSum.zeros(), jnp.int32(0))
+
+    def sample(key, rounds, params):
+        return law.standard(key, (rounds, budget))
+
+    def step(z, state, alloc: Allocation, params: AllocationParams):
+        sums, x = run_tasks(z, alloc, law, params.scales, budget)
+        state = ClockState(
+            runtime=state.runtime.add(sums.max()),
+            worker_time=state.worker_time.add(x.sum()),
+            proxy_regret=state.proxy_regret.add(proxy_loss(alloc, params.means) - params.optimal_loss),
+            rounds=state.rounds + 1,
+        )
+        return state, sums
+
+    def metrics(state, params):
+        k = jnp.maximum(state.rounds, 1).astype(state.runtime.total.dtype)
+        return {
+            "runtime": state.runtime.value,
+            "worker_time": state.worker_time.value,
+            "avg_iteration_time": state.runtime.value / k,
+            "proxy_regret": state.proxy_regret.value,
+            "avg_proxy_regret": state.proxy_regret.value / k,
+        }
+
+    return Environment(reset=reset, sample=sample, step=step, metrics=metrics)

@@ -1,0 +1,8 @@
+"""Paper-agnostic core: interfaces, runner, registries, results."""
+from .checkpoints import log_grid
+from .registry import Registry, UnknownNameError
+from .runner import RunConfig, run_fixed_horizon, run_until_stopped
+from .types import Environment, Policy, Simulation, combine, interact
+
+__all__ = ["log_grid", "Registry", "UnknownNameError", "RunConfig", "run_fixed_horizon", "run_until_stopped",
+           "Environment", "Policy", "Simulation", "combine", "interact"]

@@ -1,0 +1,160 @@
+"""Tidy results, run metadata and atomic writes.
+
+* ``runs.parquet``   one row per (algorithm, env, seed) with that seed's final metrics
+* ``curves.parquet`` long form: algorithm, env, seed, t, metric, value (checkpoint grid)
+* ``meta.json``      resolved config, git revision, versions, backend, devices, x64, timings
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+RESULT_FILES = ("runs.parquet", "curves.parquet", "meta.json")
+
+
+def curves_frame(algorithm: str, env: str, seeds: np.ndarray, grid: np.ndarray,
+                 metrics: Mapping[str, np.ndarray], extra: Mapping[str, object] | None = None) -> pd.DataFrame:
+    """Long-form frame from ``metrics[name] = array[S, G]``."""
+    S, G = len(seeds), len(grid)
+    frames = []
+    for name, values in metrics.items():
+        values = np.asarray(values)
+        if values.shape != (S, G):
+            raise ValueError(f"metric {name!r} has shape {values.shape}, expected {(S, G)}")
+        frames.append(pd.DataFrame({
+            "seed": np.repeat(np.asarray(seeds), G),
+            "t": np.tile(np.asarray(grid), S),
+            "metric": name,
+            "value": values.reshape(-1).astype(np.float64),
+        }))
+    df = pd.concat(frames, ignore_index=True)
+    df.insert(0, "env", env)
+    df.insert(0, "algorithm", algorithm)
+    for k, v in (extra or {}).items():
+        df[k] = v
+    return df
+
+
+def runs_frame(algorithm: str, env: str, seeds: np.ndarray, final: Mapping[str, np.ndarray],
+               extra: Mapping[str, object] | None = None) -> pd.DataFrame:
+    df = pd.DataFrame({"algorithm": algorithm, "env": env, "seed": np.asarray(seeds)})
+    for k, v in (extra or {}).items():
+        df[k] = v
+    for name, values in final.items():
+        df[name] = np.asarray(values, dtype=np.float64)
+    return df
+
+
+def assert_finite(df: pd.DataFrame, what: str):
+    num = df.select_dtypes(include=[np.number])
+    bad = ~np.isfinite(num.to_numpy(dtype=np.float64))
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise FloatingPointError(f"{what}: non-finite value in column {num.columns[c]!r} (row {r}); refusing to store it")
+
+
+def git_revision(cwd: str | os.PathLike | None = None) -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        if rev.returncode != 0:
+            return "unknown"
+        return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def environment_info() -> Dict[str, object]:
+    import jax
+    import jaxlib
+
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "jax": jax.__version__,
+        "jaxlib": jaxlib.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "backend": jax.default_backend(),
+        "devices": [str(d) for d in jax.devices()],
+        "device_count": jax.device_count(),
+        "x64": bool(jax.config.jax_enable_x64),
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def _atomic_write_bytes(path: Path, data: bytes):
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_results(out_dir: str | os.PathLike, runs: pd.DataFrame, curves: pd.DataFrame, meta: Mapping) -> Path:
+    """Validate, then write all three files atomically (temp files + rename; meta.json last).
+
+    A crash before the renames leaves no result file; ``meta.json`` is renamed last,
+    so its presence marks a complete result directory.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    assert_finite(runs, "runs")
+    assert_finite(curves, "curves")
+    payloads = {}
+    for name, df in (("runs.parquet", runs), ("curves.parquet", curves)):
+        import io
+
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        payloads[name] = buf.getvalue()
+    payloads["meta.json"] = json.dumps(meta, indent=2, sort_keys=True, default=str).encode()
+    for name in RESULT_FILES:  # meta.json last
+        _atomic_write_bytes(out / name, payloads[name])
+    return out
+
+
+def find_result_dirs(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Every directory below ``paths`` holding a complete result (meta.json present)."""
+    found = []
+    for p in paths:
+        p = Path(p)
+        if not p.exists():
+            raise FileNotFoundError(f"no such result directory: {p}")
+        for meta in sorted(p.rglob("meta.json")) if p.is_dir() else []:
+            d = meta.parent
+            if all((d / f).exists() for f in RESULT_FILES):
+                found.append(d)
+    return sorted(set(found))
+
+
+def load_results(dirs: Iterable[str | os.PathLike]):
+    """Concatenate runs and curves of several result directories; adds a ``run_dir`` column."""
+    runs, curves, metas = [], [], []
+    for d in find_result_dirs(dirs):
+        meta = json.loads((d / "meta.json").read_text())
+        r = pd.read_parquet(d / "runs.parquet")
+        c = pd.read_parquet(d / "curves.parquet")
+        r["run_dir"] = str(d)
+        c["run_dir"] = str(d)
+        runs.append(r)
+        curves.append(c)
+        metas.append({**meta, "run_dir": str(d)})
+    if not runs:
+        raise FileNotFoundError("no complete result directories (runs.parquet, curves.parquet, meta.json) found")
+    return pd.concat(runs, ignore_index=True), pd.concat(curves, ignore_index=True), metas
