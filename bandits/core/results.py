@@ -54,12 +54,19 @@ def runs_frame(algorithm: str, env: str, seeds: np.ndarray, final: Mapping[str, 
     return df
 
 
-def assert_finite(df: pd.DataFrame, what: str):
-    num = df.select_dtypes(include=[np.number])
-    bad = ~np.isfinite(num.to_numpy(dtype=np.float64))
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise FloatingPointError(f"{what}: non-finite value in column {num.columns[c]!r} (row {r}); refusing to store it")
+def assert_finite(df: pd.DataFrame, what: str, group: str | None = None):
+    """Fail loudly on NaN/inf. With ``group``, a column that is missing (all NaN) for a
+    whole group -- a metric an algorithm does not define, e.g. GTA's proxy regret -- is allowed."""
+    parts = [df] if group is None or group not in df else [g for _, g in df.groupby(group)]
+    for part in parts:
+        num = part.select_dtypes(include=[np.number])
+        if group is not None:
+            num = num.loc[:, ~num.isna().all(axis=0)]
+        bad = ~np.isfinite(num.to_numpy(dtype=np.float64))
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise FloatingPointError(
+                f"{what}: non-finite value in column {num.columns[c]!r} (row {part.index[r]}); refusing to store it")
 
 
 def git_revision(cwd: str | os.PathLike | None = None) -> str:
@@ -114,7 +121,7 @@ def write_results(out_dir: str | os.PathLike, runs: pd.DataFrame, curves: pd.Dat
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    assert_finite(runs, "runs")
+    assert_finite(runs, "runs", group="algorithm")
     assert_finite(curves, "curves")
     payloads = {}
     for name, df in (("runs.parquet", runs), ("curves.parquet", curves)):

@@ -1,0 +1,58 @@
+# bandits-bench: `make demo` (set-up + a small real ATA experiment + figure + table), `make test`.
+PYTHON  ?= python3.11
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+RESULTS ?= results
+JOBS    ?= 2
+
+.PHONY: install demo test test-slow test-all reproduce-ata report-ata bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# A small but real ATA experiment (Table 1 setting, n = 17, 20 seeds x 1e5 rounds; ~1-2 minutes on 2 CPU cores),
+# then its figure and table from the stored results.
+demo: install
+	rm -rf $(RESULTS)/demo
+	$(BIN)/bandits-bench experiment=ata/figure1 experiment.env.n=17 experiment.horizon=100000 experiment.seeds=20 \
+	    hydra.run.dir=$(RESULTS)/demo/figure1
+	$(BIN)/bandits-bench-report $(RESULTS)/demo --figures $(RESULTS)/demo/figures --paper $(RESULTS)/demo/paper
+	@echo "demo figure and table: $(RESULTS)/demo/figures/ata and $(RESULTS)/demo/paper/ata"
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-slow: install
+	$(BIN)/python -m pytest -q -m slow
+
+test-all: install
+	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+# Tables 1-2 and Figures 1-3 at the paper's settings (3e6 rounds, B = 23, 10 seeds), then the report.
+# Tables 1 and 2 are read off the Figure 1 and 2 runs (same settings; see paper/ata/README.md).
+# Work is split into (n, algorithm) jobs run JOBS at a time by the joblib launcher.
+SPLIT := 'experiment.algorithms=[ata],[ata_empirical],[gta],[uta,ofta]'
+reproduce-ata: install
+	rm -rf $(RESULTS)/ata
+	$(BIN)/bandits-bench -m hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) experiment=ata/figure1 \
+	    experiment.env.n=459,153,51,17 $(SPLIT) hydra.sweep.dir=$(RESULTS)/ata/figure1
+	$(BIN)/bandits-bench -m hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) experiment=ata/figure2 \
+	    experiment.env.n=153,51,17 $(SPLIT) hydra.sweep.dir=$(RESULTS)/ata/figure2
+	$(BIN)/bandits-bench -m hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) experiment=ata/figure3 \
+	    'experiment.algorithms=[ata],[ata_empirical]' hydra.sweep.dir=$(RESULTS)/ata/figure3
+	$(MAKE) report-ata
+
+report-ata: install
+	$(BIN)/bandits-bench-report $(RESULTS)/ata
+
+bench: install
+	$(BIN)/python benchmarks/ata.py
+
+clean:
+	rm -rf outputs multirun .pytest_cache

@@ -1,0 +1,1 @@
+"""Entry points: run experiment presets (Hydra) and draw figures/tables from stored results."""
