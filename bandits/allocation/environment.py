@@ -76,15 +76,24 @@ def make_problem(n: int, budget: int, law: str = "shifted_exponential", base: fl
     return AllocationProblem(law=time_law, budget=int(budget), n=int(n), params=params, label=label)
 
 
-def task_slots(units: jax.Array, budget: int) -> jax.Array:
-    """Task u (0..B-1) -> index of the allocation slot that runs it (tasks laid out slot by slot)."""
-    ends = jnp.cumsum(units)
-    return (ends[None, :] <= jnp.arange(budget)[:, None]).sum(axis=1)
+def task_slots(alloc: Allocation, budget: int) -> jax.Array:
+    """Task u (0..B-1) -> index of the allocation slot that runs it.
+
+    Tasks are laid out worker by worker in increasing worker index (the canonical
+    order, independent of the order of the compact slots), so the u-th standard
+    draw of a round always goes to the same worker for a given allocation.
+    """
+    w, units = alloc.workers, alloc.units
+    before = w[None, :] < w[:, None]  # [j, i]: worker i comes before worker j
+    start = (before * units[None, :]).sum(axis=1)  # first task of slot j
+    u = jnp.arange(budget)[:, None]
+    inside = (u >= start[None, :]) & (u < (start + units)[None, :])  # [B, m]
+    return jnp.argmax(inside, axis=1)
 
 
 def run_tasks(z: jax.Array, alloc: Allocation, law: TimeLaw, scales: jax.Array, budget: int):
     """Map B standard draws to task times; returns (per-slot time sums [m], all task times [B])."""
-    slot = task_slots(alloc.units, budget)
+    slot = task_slots(alloc, budget)
     x = law.transform(z, scales[alloc.workers][slot])
     m = alloc.units.shape[0]
     sums = jnp.where(slot[:, None] == jnp.arange(m)[None, :], x[:, None], 0.0).sum(axis=0)

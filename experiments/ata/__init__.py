@@ -1,0 +1,1 @@
+"""Analysis of the ATA paper: figures and tables drawn from stored results."""

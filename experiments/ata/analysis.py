@@ -1,0 +1,239 @@
+"""Stored ATA results -> Figures 1-3 (seaborn/matplotlib) and Tables 1-2 (Markdown, LaTeX, CSV).
+
+Nothing here runs a simulation. Means and 95% intervals over seeds are computed
+in pandas (Student-t), then drawn; seaborn's bootstrap is never used.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bandits.allocation.algorithms import DISPLAY
+from bandits.core.stats import mean_ci
+
+from .paper_values import ALGOS, SETTINGS
+
+METRICS = ("worker_time_ratio", "runtime_ratio")
+METRIC_LABEL = {"worker_time_ratio": "Tot. worker time ratio (GTA / X)", "runtime_ratio": "Runtime ratio (X / GTA)"}
+COLORS = {"ata": "tab:blue", "ata_empirical": "tab:orange", "ofta": "tab:green", "gta": "tab:red", "uta": "tab:purple"}
+
+
+def select(df: pd.DataFrame, setting: dict) -> pd.DataFrame:
+    prefix = f"{setting['law']}[{setting['profile']}]"
+    return df[df["env"].str.startswith(prefix + " ") & (df["B"] == setting["B"])]
+
+
+# ----------------------------------------------------------------------------- tables
+def ratio_table(runs: pd.DataFrame, setting: dict) -> pd.DataFrame:
+    """Per (n, algorithm, metric): mean and 95% CI over seeds of the paired per-seed ratios vs GTA.
+
+    Both ratios are taken at the same final iteration count (spec section 7), pairing
+    each algorithm's seed s with GTA's seed s (same random draws).
+    """
+    runs = select(runs, setting)
+    rows = []
+    for n, g in runs.groupby("n"):
+        t_final = g["t"].max()
+        g = g[g["t"] == t_final]
+        gta = g[g["algorithm"] == "gta"].drop_duplicates("seed").set_index("seed")
+        if gta.empty:
+            continue
+        for alg in ALGOS:
+            x = g[g["algorithm"] == alg].drop_duplicates("seed").set_index("seed")
+            seeds = x.index.intersection(gta.index)
+            if len(seeds) == 0:
+                continue
+            ratios = {
+                "worker_time_ratio": gta.loc[seeds, "worker_time"] / x.loc[seeds, "worker_time"],
+                "runtime_ratio": x.loc[seeds, "runtime"] / gta.loc[seeds, "runtime"],
+            }
+            for metric, r in ratios.items():
+                m, lo, hi = mean_ci(r.to_numpy())
+                paper = setting["paper"].get(int(n), {}).get((metric, alg), np.nan)
+                rows.append(dict(n=int(n), algorithm=alg, metric=metric, ours_mean=m, ours_ci_low=lo,
+                                 ours_ci_high=hi, paper=paper, seeds=len(seeds), t=int(t_final)))
+    return pd.DataFrame(rows, columns=["n", "algorithm", "metric", "ours_mean", "ours_ci_low", "ours_ci_high",
+                                       "paper", "seeds", "t"])
+
+
+def _cell(r, fmt="{:.2f}"):
+    ours = f"{fmt.format(r.ours_mean)} [{fmt.format(r.ours_ci_low)}, {fmt.format(r.ours_ci_high)}]"
+    paper = "–" if not np.isfinite(r.paper) else fmt.format(r.paper)
+    return ours, paper
+
+
+def table_markdown(tab: pd.DataFrame, title: str) -> str:
+    cols = [(m, a) for m in METRICS for a in ALGOS]
+    head = "| n | " + " | ".join(f"{'TT' if m == 'worker_time_ratio' else 'RT'} {DISPLAY[a]}" for m, a in cols) + " |"
+    sep = "|---|" + "---|" * len(cols)
+    lines = [f"**{title}** — ours: mean [95% CI] over seeds; (paper value)", "", head, sep]
+    for n, g in tab.groupby("n"):
+        cells = []
+        for m, a in cols:
+            r = g[(g.metric == m) & (g.algorithm == a)]
+            if r.empty:
+                cells.append("–")
+                continue
+            ours, paper = _cell(r.iloc[0])
+            cells.append(f"{ours} ({paper})")
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    if len(tab):
+        lines += ["", f"TT = total worker time ratio GTA/X, RT = runtime ratio X/GTA, both at t = {tab.t.max():,} "
+                      f"rounds; {tab.seeds.min()} seeds."]
+    return "\n".join(lines) + "\n"
+
+
+def table_latex(tab: pd.DataFrame, caption: str, label: str) -> str:
+    cols = [(m, a) for m in METRICS for a in ALGOS]
+    out = [r"\begin{table}[t]", r"\centering", r"\small", rf"\caption{{{caption}}}", rf"\label{{{label}}}",
+           r"\begin{tabular}{r" + "c" * len(cols) + "}", r"\toprule",
+           r" & \multicolumn{3}{c}{Tot.\ worker time ratio} & \multicolumn{3}{c}{Runtime ratio} \\",
+           r"\cmidrule(lr){2-4}\cmidrule(lr){5-7}",
+           "$n$ & " + " & ".join(DISPLAY[a] for _, a in cols) + r" \\", r"\midrule"]
+    for n, g in tab.groupby("n"):
+        cells = []
+        for m, a in cols:
+            r = g[(g.metric == m) & (g.algorithm == a)]
+            if r.empty:
+                cells.append("--")
+                continue
+            r = r.iloc[0]
+            paper = "--" if not np.isfinite(r.paper) else f"{r.paper:.2f}"
+            cells.append(rf"${r.ours_mean:.2f}\pm{(r.ours_ci_high - r.ours_ci_low) / 2:.2f}$ ({paper})")
+        out.append(f"{n} & " + " & ".join(cells) + r" \\")
+    out += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------- figures
+def curve_stats(curves: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Mean and 95% CI over seeds per (n, algorithm, t) of one metric."""
+    d = curves[curves["metric"] == metric]
+    rows = []
+    for (n, alg, t), g in d.groupby(["n", "algorithm", "t"], sort=True):
+        m, lo, hi = mean_ci(g["value"].to_numpy())
+        rows.append((n, alg, t, m, lo, hi))
+    return pd.DataFrame(rows, columns=["n", "algorithm", "t", "mean", "lo", "hi"])
+
+
+def _band(ax, x, s, alg, label=True):
+    ax.plot(x, s["mean"], color=COLORS.get(alg), label=DISPLAY.get(alg, alg) if label else None, lw=1.4)
+    ax.fill_between(x, s["lo"], s["hi"], color=COLORS.get(alg), alpha=0.2, lw=0)
+
+
+def figure_grid(curves: pd.DataFrame, setting: dict, path: Path, y_metric: str = "grad_norm_sq",
+                title: str = "") -> bool:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    curves = select(curves, setting)
+    if curves.empty:
+        return False
+    sns.set_theme(style="whitegrid", context="paper")
+    ns = sorted(curves["n"].unique())
+    stats = {m: curve_stats(curves, m) for m in (y_metric, "runtime", "worker_time", "avg_iteration_time",
+                                                  "avg_proxy_regret")}
+    fig, axes = plt.subplots(len(ns), 4, figsize=(16, 3.2 * len(ns)), squeeze=False)
+    ylab = {"grad_norm_sq": r"$\|\nabla f(x_k)\|^2$", "suboptimality": r"$f(x_k) - f^*$"}[y_metric]
+    for row, n in enumerate(ns):
+        for alg in ["ata", "ata_empirical", "ofta", "gta", "uta"]:
+            y = stats[y_metric].query("n == @n and algorithm == @alg")
+            if y.empty:
+                continue
+            for col, clock in ((0, "runtime"), (1, "worker_time")):
+                x = stats[clock].query("n == @n and algorithm == @alg")["mean"].to_numpy()
+                if len(x) == len(y):
+                    _band(axes[row, col], x, y, alg, label=(row == 0 and col == 0))
+            it = stats["avg_iteration_time"].query("n == @n and algorithm == @alg")
+            if not it.empty:
+                _band(axes[row, 2], it["t"].to_numpy(), it, alg, label=False)
+            if alg in ("ata", "ata_empirical", "uta"):
+                rg = stats["avg_proxy_regret"].query("n == @n and algorithm == @alg")
+                if not rg.empty:
+                    _band(axes[row, 3], rg["t"].to_numpy(), rg, alg, label=False)
+        axes[row, 0].set(xscale="log", yscale="log", xlabel="runtime", ylabel=f"n = {n}\n{ylab}")
+        axes[row, 1].set(xscale="log", yscale="log", xlabel="total worker time", ylabel=ylab)
+        axes[row, 2].set(xscale="log", xlabel="iterations k", ylabel=r"$C_k / k$")
+        axes[row, 3].set(xscale="log", yscale="log", xlabel="iterations k", ylabel=r"$R_k / k$")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=5, frameon=False)
+    fig.suptitle(title, y=1.0 + 0.02 / len(ns))
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return True
+
+
+def figure3(curves: pd.DataFrame, path: Path) -> bool:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    curves = select(curves, SETTINGS["figure3"])
+    if curves.empty:
+        return False
+    sns.set_theme(style="whitegrid", context="paper")
+    st = curve_stats(curves, "proxy_regret")
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for alg in ["ata", "ata_empirical"]:
+        s = st[st.algorithm == alg]
+        if not s.empty:
+            _band(ax, s["t"].to_numpy(), s, alg)
+    ax.set(xscale="log", xlabel="rounds K (log scale)", ylabel=r"proxy regret $R_K$",
+           title="Figure 3: n = 20, B = 5, $X_i \\sim$ Exp(mean 2i)")
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+# ----------------------------------------------------------------------------- driver
+def _write(path: Path, text: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def report(runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures_dir: Path, paper_dir: Path) -> list[Path]:
+    """Draw every ATA figure and table the stored results allow. Returns the files written."""
+    written = []
+    fig_dir, tab_dir = Path(figures_dir) / "ata", Path(paper_dir) / "ata"
+    for name, num in (("table1", 1), ("table2", 2)):
+        tab = ratio_table(runs, SETTINGS[name])
+        if tab.empty:
+            continue
+        law = "29\\sqrt{i}" if num == 1 else "29 i"
+        for suffix, text in (
+            (".md", table_markdown(tab, f"Table {num}")),
+            (".tex", table_latex(tab, f"Ratios vs GTA at the final iteration, $X_i = c_i + \\mathrm{{Exp}}(c_i)$, "
+                                      f"$c_i = {law}$, $B = 23$ (ours: mean $\\pm$ 95\\% CI half-width; paper in "
+                                      f"parentheses).", f"tab:ata-table{num}")),
+        ):
+            _write(tab_dir / f"{name}{suffix}", text)
+            written.append(tab_dir / f"{name}{suffix}")
+        csv = tab[["n", "algorithm", "metric", "ours_mean", "ours_ci_low", "ours_ci_high", "paper"]]
+        _write(tab_dir / f"{name}.csv", csv.to_csv(index=False))
+        written.append(tab_dir / f"{name}.csv")
+    for name, num in (("figure1", 1), ("figure2", 2)):
+        st = SETTINGS[name]
+        if figure_grid(curves, st, fig_dir / f"{name}.png", "grad_norm_sq",
+                       f"Figure {num}: $c_i = {st['profile']}$, B = {st['B']} (mean and 95% CI over seeds)"):
+            written.append(fig_dir / f"{name}.png")
+        if "suboptimality" in set(curves["metric"]) and figure_grid(
+                curves, st, fig_dir / f"{name}_suboptimality.png", "suboptimality",
+                f"Figure {num} with the paper's axis label f(x) - f* (see paper/ata/README.md)"):
+            written.append(fig_dir / f"{name}_suboptimality.png")
+    if figure3(curves, fig_dir / "figure3.png"):
+        written.append(fig_dir / "figure3.png")
+    return written

@@ -1,0 +1,32 @@
+"""Published numbers of Maranjyan et al., ICML 2025 (single runs; Tables 1 and 2)."""
+
+ALGOS = ("ata", "ata_empirical", "ofta")
+
+# n -> {(metric, algorithm): value}; worker_time_ratio = GTA / X, runtime_ratio = X / GTA
+TABLE1 = {
+    17: dict(zip([("worker_time_ratio", a) for a in ALGOS] + [("runtime_ratio", a) for a in ALGOS],
+                 [1.3, 1.26, 1.26, 1.73, 1.75, 1.74])),
+    51: dict(zip([("worker_time_ratio", a) for a in ALGOS] + [("runtime_ratio", a) for a in ALGOS],
+                 [2.91, 2.69, 3.03, 2.43, 2.45, 2.17])),
+    153: dict(zip([("worker_time_ratio", a) for a in ALGOS] + [("runtime_ratio", a) for a in ALGOS],
+                  [7.22, 7.02, 9.1, 3.44, 3.14, 2.17])),
+    459: dict(zip([("worker_time_ratio", a) for a in ALGOS] + [("runtime_ratio", a) for a in ALGOS],
+                  [12.45, 14.1, 27.3, 6.36, 5.51, 2.17])),
+}
+TABLE2 = {
+    17: dict(zip([("worker_time_ratio", a) for a in ALGOS] + [("runtime_ratio", a) for a in ALGOS],
+                 [2.32, 1.91, 2.1, 1.71, 1.71, 1.58])),
+    51: dict(zip([("worker_time_ratio", a) for a in ALGOS] + [("runtime_ratio", a) for a in ALGOS],
+                 [6.71, 5.02, 6.29, 3.27, 2.12, 1.58])),
+    153: dict(zip([("worker_time_ratio", a) for a in ALGOS] + [("runtime_ratio", a) for a in ALGOS],
+                  [3.41, 8.68, 18.87, 7.96, 4.5, 1.58])),
+}
+
+# which stored environments each table / figure is read from (law, scale profile, budget)
+SETTINGS = {
+    "table1": dict(law="shifted_exponential", profile="29*sqrt(i)", B=23, paper=TABLE1),
+    "table2": dict(law="shifted_exponential", profile="29*i", B=23, paper=TABLE2),
+    "figure1": dict(law="shifted_exponential", profile="29*sqrt(i)", B=23),
+    "figure2": dict(law="shifted_exponential", profile="29*i", B=23),
+    "figure3": dict(law="exponential", profile="2*i", B=5),
+}

@@ -1,0 +1,133 @@
+"""ATA paper module: parity with the NumPy reference, clock model vs the paper, laws, SGD."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bandits.allocation import build, make_problem, make_time_law
+from bandits.allocation.experiment import ConfigError, run as run_experiment
+from bandits.allocation.sgd import quadratic_problem, sgd_simulation
+from bandits.core import RunConfig, combine, log_grid, run_fixed_horizon
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.mark.parametrize("name,hp", [
+    ("ata", {"alpha": 3.0}),  # a small alpha: leaves exploration early, so exploitation is compared too
+    ("ata_empirical", {"eta": 0.05}),
+])
+def test_parity_with_numpy_reference(name, hp):
+    env = {**os.environ, "JAX_ENABLE_X64": "1", "JAX_PLATFORMS": "cpu"}
+    out = subprocess.run([sys.executable, str(HERE / "parity_check.py"), name, "13", "9", "3000", json.dumps(hp)],
+                         env=env, capture_output=True, text=True, timeout=600, cwd=HERE.parent)
+    assert out.returncode == 0, out.stderr[-3000:]
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    assert r["mismatched_rounds"] == 0, r
+    assert r["n_distinct"] > 20, r  # exploration and many different exploitation allocations were compared
+    assert np.isclose(r["runtime_jax"], r["runtime_ref"], rtol=1e-10)
+    assert np.isclose(r["worker_time_jax"], r["worker_time_ref"], rtol=1e-10)
+    assert np.isclose(r["runtime_runner"], r["runtime_jax"], rtol=1e-10)  # the runner is the same computation
+
+
+def ratios(profile_power, n, horizon=20_000, seeds=8):
+    p = make_problem(n, 23, base=29.0, power=profile_power)
+    cfg = RunConfig(horizon=horizon, progress=False)
+    grid = log_grid(horizon, 3)
+    o = run_fixed_horizon(build("ofta", p), range(seeds), cfg, grid).metrics
+    g = run_fixed_horizon(build("gta", p), range(seeds), cfg, grid).metrics
+    return (g["worker_time"][:, -1].mean() / o["worker_time"][:, -1].mean(),
+            o["runtime"][:, -1].mean() / g["runtime"][:, -1].mean())
+
+
+@pytest.mark.parametrize("power,n,tt,rt", [
+    (0.5, 17, 1.26, 1.74), (0.5, 51, 3.03, 2.17), (0.5, 153, 9.1, 2.17), (0.5, 459, 27.3, 2.17),
+    (1.0, 17, 2.1, 1.58), (1.0, 51, 6.29, 1.58), (1.0, 153, 18.87, 1.58),
+])
+def test_ofta_ratios_match_tables_1_and_2(power, n, tt, rt):
+    """OFTA vs GTA is a pure function of the clock model: expectations, so a short horizon suffices."""
+    ours_tt, ours_rt = ratios(power, n)
+    assert abs(ours_tt / tt - 1) < 0.02, (ours_tt, tt)
+    assert abs(ours_rt / rt - 1) < 0.02, (ours_rt, rt)
+
+
+def test_ofta_oracle_matches_spec():
+    p = make_problem(17, 23, base=29.0, power=0.5)
+    a = np.zeros(17, int)
+    a[np.asarray(p.params.optimal_workers)] = np.asarray(p.params.optimal_units)
+    assert list(a) == [4, 2, 2, 2] + [1] * 13
+    assert abs(float(p.params.optimal_loss) - 239.1) < 0.1
+
+
+def window_round_times(name, p, grid, seeds=4, **hp):
+    """Mean round time over each window between checkpoints (0, g1], (g1, g2], ..."""
+    cfg = RunConfig(horizon=int(grid[-1]), progress=False)
+    rt = run_fixed_horizon(build(name, p, **hp), range(seeds), cfg, grid).metrics["runtime"].mean(axis=0)
+    return np.diff(np.r_[0.0, rt]) / np.diff(np.r_[0, grid])
+
+
+def test_ata_average_round_time_approaches_ofta():
+    """Theorem 4.2 / Figure column 3: ATA's round time converges to OFTA's (slowly: log regret)."""
+    p = make_problem(8, 8, base=29.0, power=1.0)
+    grid = np.array([12_500, 25_000, 50_000, 100_000])
+    ofta = window_round_times("ofta", p, grid)
+    uta = window_round_times("uta", p, grid)
+    for name, hp in [("ata_empirical", {"eta": 1.0}), ("ata", {"alpha": 2 * float(p.params.means.max())})]:
+        gap = window_round_times(name, p, grid, **hp) / ofta - 1
+        assert np.all(np.diff(gap) < 0), (name, gap)  # every doubling of the horizon brings it closer
+        assert gap[-1] < 0.6 * gap[0], (name, gap)
+        assert gap[-1] < (uta[-1] / ofta[-1] - 1) * 0.7, (name, gap)
+
+
+def test_ata_explores_like_uta_first():
+    p = make_problem(17, 23, base=29.0, power=0.5)
+    cfg, grid = RunConfig(horizon=500, progress=False), log_grid(500, 5)
+    a = run_fixed_horizon(build("ata", p, alpha=2 * float(p.params.means.max())), range(3), cfg, grid).metrics
+    u = run_fixed_horizon(build("uta", p), range(3), cfg, grid).metrics
+    np.testing.assert_allclose(a["runtime"], u["runtime"], rtol=1e-6)  # same draws, same uniform allocations
+
+
+@pytest.mark.parametrize("law,kw", [("shifted_exponential", {}), ("exponential", {}), ("gamma", {"shape": 2.5}),
+                                    ("lognormal", {"sigma": 0.4})])
+def test_time_law_moments(law, kw):
+    import jax
+
+    tl = make_time_law(law, **kw)
+    z = tl.standard(jax.random.key(1), (400_000,))
+    x = np.asarray(tl.transform(z, 3.0))
+    assert (x >= 0).all()
+    assert abs(x.mean() / float(tl.mean(3.0)) - 1) < 0.01
+    assert abs(x.std() / float(tl.std(3.0)) - 1) < 0.02
+
+
+def test_sandwich_bound_of_eq5_is_false():
+    """Spec 8: 23 i.i.d. Exp(1) workers, one task each: E[C] = H_23 ~ 3.73 > 1 + eta sqrt(ln B) ~ 2.77 (eta = 1)."""
+    p = make_problem(23, 23, law="exponential", base=1.0, power=0.0)
+    m = run_fixed_horizon(build("ofta", p), range(4), RunConfig(horizon=20_000, progress=False),
+                          log_grid(20_000, 2)).metrics
+    ec = float(m["avg_iteration_time"][:, -1].mean())
+    harmonic = sum(1 / k for k in range(1, 24))
+    assert abs(ec / harmonic - 1) < 0.01
+    loss = float(p.params.optimal_loss)  # l(a, mu) = 1
+    assert ec > (1 + np.sqrt(np.log(23))) * loss
+
+
+def test_sgd_once_equals_sgd_inside():
+    p = make_problem(5, 4, base=29.0, power=0.5)
+    sgd = sgd_simulation(quadratic_problem(), 4)
+    cfg, grid = RunConfig(horizon=3000, chunk=512, progress=False), log_grid(3000, 10)
+    once = run_fixed_horizon(sgd, range(3), cfg, grid).metrics
+    inside = run_fixed_horizon(combine(build("uta", p), sgd), range(3), cfg, grid).metrics
+    for k in ("grad_norm_sq", "suboptimality"):
+        np.testing.assert_array_equal(once[k], inside[k])
+    assert once["grad_norm_sq"][0, -1] < once["grad_norm_sq"][0, 0]
+
+
+def test_experiment_validation_names_valid_choices():
+    spec = dict(algorithms=["ata", "nope"], env=dict(law="shifted_exponential", base=29, power=0.5, budget=23, n=5),
+                horizon=10, seeds=1)
+    with pytest.raises(ConfigError, match="valid choices: ata, ata_empirical, gta, ofta, uta"):
+        run_experiment(spec, {})

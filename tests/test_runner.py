@@ -1,0 +1,138 @@
+"""The core runner: seed independence, batching, determinism, checkpoints, stopping times, sharding."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from bandits.allocation import build, make_problem
+from bandits.core import RunConfig, Simulation, log_grid, run_fixed_horizon, run_until_stopped
+
+
+@pytest.fixture(scope="module")
+def ata_sim():
+    p = make_problem(7, 5, base=29.0, power=0.5)
+    return build("ata_empirical", p, eta=1.0)
+
+
+def run(sim, seeds, horizon=600, chunk=128, batch_size=1000, grid_points=12):
+    cfg = RunConfig(horizon=horizon, chunk=chunk, batch_size=batch_size, progress=False)
+    return run_fixed_horizon(sim, seeds, cfg, log_grid(horizon, grid_points))
+
+
+def test_seed_result_does_not_depend_on_neighbours_or_batch_size(ata_sim):
+    full = run(ata_sim, range(6))
+    alone = run(ata_sim, [4])
+    batched = run(ata_sim, range(6), batch_size=4)  # batches 4 + 2 (padded)
+    for k in full.metrics:
+        np.testing.assert_array_equal(full.metrics[k][4], alone.metrics[k][0])
+        np.testing.assert_array_equal(full.metrics[k], batched.metrics[k])
+
+
+def test_same_seed_same_results_and_different_seeds_differ(ata_sim):
+    a, b = run(ata_sim, [0, 1]), run(ata_sim, [0, 1])
+    for k in a.metrics:
+        np.testing.assert_array_equal(a.metrics[k], b.metrics[k])
+    assert not np.array_equal(a.metrics["runtime"][0], a.metrics["runtime"][1])
+
+
+def test_chunking_is_exact_for_ragged_horizons():
+    """A horizon that is not a multiple of the chunk: the extra rounds must not be counted."""
+    counter = Simulation(
+        init=lambda key: (jnp.int32(0), jnp.float32(0)),
+        sample=lambda key, rounds: jax.random.uniform(key, (rounds,)),
+        step=lambda c, u, t: (c[0] + 1, c[1] + u),
+        metrics=lambda c: {"rounds": c[0].astype(jnp.float32), "sum": c[1]},
+    )
+    for horizon, chunk in [(100, 7), (100, 100), (5, 64)]:
+        grid = log_grid(horizon, 10)
+        res = run_fixed_horizon(counter, [0, 3], RunConfig(horizon=horizon, chunk=chunk, progress=False), grid)
+        np.testing.assert_array_equal(res.metrics["rounds"][0], grid.astype(np.float32))
+
+
+def test_log_grid():
+    g = log_grid(3_000_000, 100)
+    assert g[0] == 1 and g[-1] == 3_000_000 and np.all(np.diff(g) > 0) and 60 < len(g) <= 100
+    assert list(log_grid(1, 10)) == [1]
+    with pytest.raises(ValueError):
+        log_grid(0)
+
+
+def test_zero_seeds_rejected(ata_sim):
+    with pytest.raises(ValueError, match="seeds must be >= 1"):
+        run(ata_sim, [])
+
+
+def test_nan_metric_fails_loudly():
+    bad = Simulation(
+        init=lambda key: jnp.float32(1.0),
+        sample=lambda key, rounds: jnp.zeros((rounds,)),
+        step=lambda c, z, t: c - 1.0,
+        metrics=lambda c: {"log": jnp.log(c)},  # log(0) = -inf, log(<0) = nan
+    )
+    with pytest.raises(FloatingPointError, match="not finite"):
+        run_fixed_horizon(bad, [0], RunConfig(horizon=10, progress=False), log_grid(10, 5))
+
+
+def random_walk_until(threshold):
+    """Toy stopping rule: a +-1 random walk stops when |S_t| >= threshold."""
+    return Simulation(
+        init=lambda key: jnp.int32(0),
+        sample=lambda key, rounds: jax.random.rademacher(key, (rounds,), dtype=jnp.int32),
+        step=lambda s, x, t: s + x,
+        metrics=lambda s: {"position": s.astype(jnp.float32)},
+        stopped=lambda s: jnp.abs(s) >= threshold,
+    )
+
+
+def test_stopping_time_mode():
+    sim = random_walk_until(10)
+    res = run_until_stopped(sim, range(200), RunConfig(horizon=100_000, chunk=64, progress=False))
+    assert res.stopped.all()
+    assert np.all(np.abs(res.metrics["position"]) == 10)
+    # E[tau] = threshold^2 for a simple random walk
+    assert 70 < res.stopping_time.mean() < 130
+    # seed independence in stopping mode too
+    alone = run_until_stopped(sim, [17], RunConfig(horizon=100_000, chunk=64, progress=False))
+    assert alone.stopping_time[0] == res.stopping_time[17]
+    # the cap: nobody can reach 10**6 in 50 rounds
+    capped = run_until_stopped(random_walk_until(10**6), range(3), RunConfig(horizon=50, chunk=16, progress=False))
+    assert not capped.stopped.any() and (capped.stopping_time == 50).all()
+
+
+def test_stopping_loop_exits_early():
+    """Chunks stop as soon as every seed has stopped: cap 1e9 rounds must return at once."""
+    import time
+
+    sim = random_walk_until(3)
+    t0 = time.perf_counter()
+    res = run_until_stopped(sim, range(8), RunConfig(horizon=10**9, chunk=32, progress=False))
+    assert res.stopped.all() and time.perf_counter() - t0 < 60
+
+
+SHARD_SCRIPT = textwrap.dedent("""
+    import json, jax, numpy as np
+    from bandits.allocation import build, make_problem
+    from bandits.core import RunConfig, log_grid, run_fixed_horizon
+    assert jax.device_count() == 4, jax.devices()
+    sim = build("uta", make_problem(9, 4, base=29.0, power=0.5))
+    res = run_fixed_horizon(sim, range(6), RunConfig(horizon=300, chunk=64, batch_size=3, progress=False),
+                            log_grid(300, 8))
+    print(json.dumps(res.metrics["runtime"].tolist()))
+""")
+
+
+def test_sharded_over_four_host_devices_matches_single_device():
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "JAX_PLATFORMS": "cpu"}
+    out = subprocess.run([sys.executable, "-c", SHARD_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    import json
+
+    sharded = np.array(json.loads(out.stdout.strip().splitlines()[-1]))
+    single = run(build("uta", make_problem(9, 4, base=29.0, power=0.5)), range(6), horizon=300, chunk=64,
+                 grid_points=8).metrics["runtime"]
+    np.testing.assert_allclose(sharded, single, rtol=1e-6)

@@ -1,0 +1,101 @@
+"""The optimal allocation against brute force, on hundreds of random small instances with ties."""
+import itertools
+
+import numpy as np
+import pytest
+
+from bandits.allocation.reference import greedy_allocation, uniform_allocation
+from bandits.allocation.water_filling import explore_or_exploit, optimal_allocation, random_priorities
+
+
+def all_allocations(n, B):
+    for a in itertools.product(range(B + 1), repeat=n):
+        if sum(a) == B:
+            yield np.array(a)
+
+
+def instances(count, seed):
+    rng = np.random.default_rng(seed)
+    for trial in range(count):
+        n = int(rng.integers(1, 6))
+        B = int(rng.integers(1, 8))
+        if trial % 3 == 0:  # many exact ties (integers, repeated values)
+            s = rng.integers(1, 4, size=n).astype(float)
+        elif trial % 3 == 1:
+            s = rng.choice([0.5, 1.0, 1.5, 2.0], size=n)
+        else:
+            s = rng.uniform(0.05, 3.0, size=n)
+        yield s, B
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_matches_brute_force(seed):
+    for s, B in instances(200, seed):
+        a = optimal_allocation(s, B)
+        assert a.sum() == B and (a >= 0).all()
+        cands = list(all_allocations(len(s), B))
+        values = np.array([np.max(c * s) for c in cands])
+        best = values.min()
+        # value: optimal
+        assert np.isclose(np.max(a * s), best), (s, B, a)
+        # minimal |argmax_i a_i s_i| among optimal allocations (Lemma B.3)
+        def n_argmax(c):
+            v = c * s
+            return int(np.sum(np.isclose(v, v.max())))
+        min_argmax = min(n_argmax(c) for c, v in zip(cands, values) if np.isclose(v, best))
+        assert n_argmax(a) == min_argmax, (s, B, a)
+        # Lemma C.1: a_j s_j <= (a_i + 1) s_i for all i, j
+        assert np.all((a * s)[:, None] <= ((a + 1) * s)[None, :] + 1e-12)
+        # exactly greedy water-filling with ties to the lowest index
+        assert np.array_equal(a, greedy_allocation(s, B))
+
+
+def test_larger_instances_match_greedy():
+    rng = np.random.default_rng(3)
+    for trial in range(40):
+        n, B = [(100, 23), (30, 7)][trial % 2]  # fixed shapes: one compile each
+        s = rng.uniform(1, 100, size=n).round(int(rng.integers(0, 3)))  # rounding creates ties
+        s = np.maximum(s, 0.5)
+        assert np.array_equal(optimal_allocation(s, B), greedy_allocation(s, B))
+
+
+def test_exploration_is_uniform_over_zero_scores():
+    n, B = 12, 23
+    scores = np.full(n, 5.0)
+    zero = np.zeros(n, bool)
+    zero[[1, 4, 7]] = True
+    scores[zero] = 0.0
+    scores[7] = -np.inf  # an unsampled worker
+    for word in range(50):
+        pr = random_priorities(np.uint32(word * 7919), n)
+        alloc = explore_or_exploit(scores, pr, B)
+        a = np.zeros(n, int)
+        np.add.at(a, np.asarray(alloc.workers), np.asarray(alloc.units))
+        assert a.sum() == B and (a[~zero] == 0).all()
+        assert sorted(a[zero]) == [7, 8, 8]  # floor(23/3) = 7 each, 23 mod 3 = 2 get one more
+        assert np.array_equal(a, uniform_allocation(zero, np.asarray(pr), B))
+
+
+def test_exploration_with_more_zero_workers_than_budget():
+    n, B = 40, 5
+    counts = np.zeros(n)
+    for word in range(400):
+        pr = random_priorities(np.uint32(word), n)
+        alloc = explore_or_exploit(np.full(n, -np.inf), pr, B)
+        a = np.zeros(n, int)
+        np.add.at(a, np.asarray(alloc.workers), np.asarray(alloc.units))
+        assert a.sum() == B and a.max() == 1
+        counts += a
+    # uniformly random subsets: every worker picked ~ 400 * 5/40 = 50 times
+    assert counts.min() > 25 and counts.max() < 80
+
+
+@pytest.mark.parametrize("bad", [[1.0, 0.0], [1.0, -2.0], [np.inf, 1.0], [np.nan, 1.0]])
+def test_rejects_non_positive_scores(bad):
+    with pytest.raises(ValueError, match="> 0"):
+        optimal_allocation(np.array(bad), 3)
+
+
+def test_rejects_bad_budget():
+    with pytest.raises(ValueError, match="budget"):
+        optimal_allocation(np.array([1.0, 2.0]), 0)
