@@ -104,7 +104,7 @@ def run(spec: Mapping[str, Any], runner: Mapping[str, Any], log=print):
     grid = log_grid(horizon, int(spec.get("checkpoints", 100)))
     cfg = RunConfig(horizon=horizon, chunk=int(runner.get("chunk", 1024)),
                     batch_size=int(runner.get("batch_size", 1000)), base_seed=int(runner.get("base_seed", 0)),
-                    progress=bool(runner.get("progress", True)))
+                    progress=bool(runner.get("progress", True)), rng=str(runner.get("rng", "hash32")))
     seed_ids = np.arange(seeds)
     hp_all = spec.get("hyperparameters") or {}
     use_sgd, sgd_mode = bool(spec.get("sgd", False)), spec.get("sgd_mode", "once")

@@ -76,7 +76,7 @@ def gta_simulation(law: TimeLaw, budget: int, params) -> Simulation:
 
     def sample(key, rounds):
         key = jax.random.fold_in(key, 0)  # the environment's sub-stream, as in ``interact``
-        k1, k2 = jax.random.split(key)
+        k1, k2 = jax.random.fold_in(key, 1), jax.random.fold_in(key, 2)
         return law.standard(k1, (rounds, n)), law.standard(k2, (rounds, m, max(budget - 1, 0)))
 
     def step(state, noise, t):

@@ -27,7 +27,7 @@ def priorities(word: int, n: int) -> np.ndarray:
     i = np.arange(n, dtype=np.uint32)
     with np.errstate(over="ignore"):
         h = lowbias32(np.uint32(word) ^ lowbias32((i * np.uint32(0x9E3779B9) + np.uint32(0x632BE5AB)).astype(np.uint32)))
-    return (h >> np.uint32(8)).astype(np.float32) * np.float32(1.0 / (1 << 24))
+    return ((h >> np.uint32(8)).astype(np.float32) + np.float32(0.5)) * np.float32(1.0 / (1 << 24))
 
 
 def greedy_allocation(s: np.ndarray, budget: int) -> np.ndarray:

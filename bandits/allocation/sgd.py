@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from bandits.core import rng
 from bandits.core.types import Simulation
 
 SGD_STREAM = 3  # noise sub-stream (``interact`` uses 0 and 1)
@@ -62,7 +63,7 @@ def sgd_simulation(problem: QuadraticProblem, budget: int) -> Simulation:
         return jnp.asarray(problem.x0, dtype)
 
     def sample(key, rounds):
-        return jax.random.normal(jax.random.fold_in(key, SGD_STREAM), (rounds,), dtype)
+        return rng.normal(jax.random.fold_in(key, SGD_STREAM), (rounds,)).astype(dtype)
 
     def step(x, xi, t):
         g = apply_A(x) - b + batch_std * xi

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from bandits.core import rng
 from bandits.core.registry import Registry
 
 
@@ -36,7 +37,7 @@ def shifted_exponential() -> TimeLaw:
     """X = c + Exp(scale c): mean 2c, sd c (Figures 1-2, Tables 1-2)."""
     return TimeLaw(
         name="shifted_exponential",
-        standard=lambda key, shape: jax.random.exponential(key, shape),
+        standard=rng.exponential,
         transform=lambda z, c: c * (1.0 + z),
         mean=lambda c: 2.0 * np.asarray(c),
         std=lambda c: np.asarray(c, dtype=float),
@@ -50,7 +51,7 @@ def exponential() -> TimeLaw:
     """X ~ Exp(mean theta) (Figure 3): ||X||_psi1 = 2 theta."""
     return TimeLaw(
         name="exponential",
-        standard=lambda key, shape: jax.random.exponential(key, shape),
+        standard=rng.exponential,
         transform=lambda z, theta: theta * z,
         mean=lambda th: np.asarray(th, dtype=float),
         std=lambda th: np.asarray(th, dtype=float),
@@ -84,7 +85,7 @@ def lognormal(sigma: float = 0.5) -> TimeLaw:
     s = float(sigma)
     return TimeLaw(
         name="lognormal",
-        standard=lambda key, shape: jax.random.normal(key, shape),
+        standard=rng.normal,
         transform=lambda z, th: th * jnp.exp(s * z),
         mean=lambda th: np.asarray(th) * np.exp(s * s / 2),
         std=lambda th: np.asarray(th) * np.exp(s * s / 2) * np.sqrt(np.expm1(s * s)),

@@ -30,6 +30,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from bandits.core.rng import bits_to_unit, hash_bits
+
 
 class Allocation(NamedTuple):
     workers: jax.Array  # int32[m], distinct worker indices (m = min(n, B))
@@ -94,27 +96,14 @@ def uniform_over(mask: jax.Array, priority: jax.Array, order: jax.Array, budget:
     return (mask[order] * (base + (pos < extra))).astype(jnp.int32)
 
 
-def lowbias32(x: jax.Array) -> jax.Array:
-    """A well-mixing 32-bit integer hash (C. Wellons' lowbias32)."""
-    x = x.astype(jnp.uint32)
-    x = x ^ (x >> 16)
-    x = x * jnp.uint32(0x7FEB352D)
-    x = x ^ (x >> 15)
-    x = x * jnp.uint32(0x846CA68B)
-    x = x ^ (x >> 16)
-    return x
-
-
 def random_priorities(word: jax.Array, n: int) -> jax.Array:
-    """n distinct-with-high-probability uniform priorities in [0, 1) from one random 32-bit word.
+    """n uniform priorities in (0, 1) from one random 32-bit word (a hash per worker).
 
-    One threefry word per round + a cheap hash per worker, instead of n threefry
+    One random word per round + a cheap hash per worker, instead of n threefry
     draws per round (which would dominate the run time for n in the hundreds).
-    Ties are broken by worker index in ``top_k``; they have probability ~n^2/2^33.
+    Ties are broken by worker index in ``top_k``; they have probability ~n^2/2^25.
     """
-    i = jnp.arange(n, dtype=jnp.uint32)
-    h = lowbias32(word.astype(jnp.uint32) ^ lowbias32(i * jnp.uint32(0x9E3779B9) + jnp.uint32(0x632BE5AB)))
-    return (h >> 8).astype(jnp.float32) * (1.0 / (1 << 24))
+    return bits_to_unit(hash_bits(word, n), jnp.float32)
 
 
 def explore_or_exploit(scores: jax.Array, priority: jax.Array, budget: int) -> Allocation:

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from . import rng
 from .types import Simulation
 
 INIT_STREAM = 2**31 - 1  # fold_in index of a seed's initial-state key (chunks use 0, 1, ...)
@@ -34,8 +35,11 @@ class RunConfig:
     batch_size: int = 1000  # seeds per compiled batch
     base_seed: int = 0
     progress: bool = True
+    rng: str = "hash32"  # bulk random generator: hash32 (fast) or threefry, see bandits.core.rng
 
     def __post_init__(self):
+        if self.rng not in rng.GENERATORS:
+            raise ValueError(f"unknown random generator {self.rng!r}; valid choices: {', '.join(rng.GENERATORS)}")
         if self.horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {self.horizon}")
         if self.chunk < 1:
@@ -214,7 +218,8 @@ def _run_batches(run_batch, seeds, cfg: RunConfig, grid, kind):
         keys = _shard(seed_keys(cfg.base_seed, batch))
         if compiled is None:  # ahead-of-time compile once: every batch has the same shape
             t0 = time.perf_counter()
-            compiled = run_batch.lower(keys).compile()
+            with rng.generator(cfg.rng):  # draws are traced here
+                compiled = run_batch.lower(keys).compile()
             compile_time = time.perf_counter() - t0
         out = jax.device_get(compiled(keys))
         outs.append(jax.tree.map(lambda a: np.asarray(a)[:valid], out))

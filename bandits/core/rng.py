@@ -1,0 +1,101 @@
+"""Random draws for simulations, with a selectable bulk generator.
+
+``threefry``: ``jax.random`` as is. On CPU its XLA lowering costs ~12 ns per
+32-bit number, which dominates simulations that need hundreds of draws per
+round (e.g. GTA's first-completion time of every worker).
+
+``hash32`` (default): a counter-based generator. One threefry word per *row*
+(all leading axes) keys a strong 32-bit integer hash (two rounds of C. Wellons'
+lowbias32) over the last axis. ~0.75 ns per number on CPU, 16x faster. Uniforms
+have 24-bit resolution on the midpoints (k + 0.5) / 2^24, so they are never 0 or
+1; exponential tails are truncated at -ln(0.5 / 2^24) = 17.3 (mass 3e-8 beyond)
+and normal tails (Box-Muller) at 5.9 sigma (mass 4e-9 beyond).
+
+Both keep the suite's guarantees: the draws of seed s, chunk c are a pure
+function of (base_seed, s, c, generator), independent of batch size and devices.
+The generator is chosen per run (``runner.rng``) and recorded in ``meta.json``.
+"""
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+
+import jax
+import jax.numpy as jnp
+
+GENERATORS = ("hash32", "threefry")
+_state = {"generator": "hash32"}
+
+
+def set_generator(name: str) -> None:
+    if name not in GENERATORS:
+        raise ValueError(f"unknown random generator {name!r}; valid choices: {', '.join(GENERATORS)}")
+    _state["generator"] = name
+
+
+def get_generator() -> str:
+    return _state["generator"]
+
+
+@contextmanager
+def generator(name: str):
+    old = get_generator()
+    set_generator(name)
+    try:
+        yield
+    finally:
+        set_generator(old)
+
+
+def lowbias32(x: jax.Array) -> jax.Array:
+    """A well-mixing 32-bit integer hash (C. Wellons' lowbias32)."""
+    x = x.astype(jnp.uint32)
+    x = x ^ (x >> 16)
+    x = x * jnp.uint32(0x7FEB352D)
+    x = x ^ (x >> 15)
+    x = x * jnp.uint32(0x846CA68B)
+    x = x ^ (x >> 16)
+    return x
+
+
+def hash_bits(words: jax.Array, n: int, stream: int = 0) -> jax.Array:
+    """[..., n] uint32 from random row words [...]: lowbias32(word ^ lowbias32(i * golden + stream))."""
+    i = jnp.arange(n, dtype=jnp.uint32)
+    salt = lowbias32(i * jnp.uint32(0x9E3779B9) + jnp.uint32((0x632BE5AB + 0x9E3779B9 * stream) & 0xFFFFFFFF))
+    return lowbias32(jnp.asarray(words, jnp.uint32)[..., None] ^ salt)
+
+
+def bits_to_unit(h: jax.Array, dtype=None) -> jax.Array:
+    """uint32 -> uniform in (0, 1) on the 2^24 midpoints."""
+    dtype = dtype or jnp.zeros(()).dtype
+    return ((h >> 8).astype(dtype) + 0.5) * (1.0 / (1 << 24))
+
+
+def _hash_uniform(key, shape, stream=0):
+    shape = tuple(shape)
+    lead = shape[:-1] if len(shape) > 1 else ()
+    words = jax.random.bits(key, lead, jnp.uint32)
+    return bits_to_unit(hash_bits(words, shape[-1] if shape else 1, stream)).reshape(shape)
+
+
+def uniform(key, shape) -> jax.Array:
+    """U(0, 1) draws (open interval under hash32)."""
+    if get_generator() == "threefry":
+        return jax.random.uniform(key, shape, minval=jnp.finfo(jnp.zeros(()).dtype).tiny)
+    return _hash_uniform(key, shape)
+
+
+def exponential(key, shape) -> jax.Array:
+    """Exp(1) draws."""
+    if get_generator() == "threefry":
+        return jax.random.exponential(key, shape)
+    return -jnp.log(_hash_uniform(key, shape))
+
+
+def normal(key, shape) -> jax.Array:
+    """N(0, 1) draws (Box-Muller under hash32)."""
+    if get_generator() == "threefry":
+        return jax.random.normal(key, shape)
+    u1 = _hash_uniform(key, shape, stream=0)
+    u2 = _hash_uniform(key, shape, stream=1)
+    return jnp.sqrt(-2.0 * jnp.log(u1)) * jnp.cos(2.0 * math.pi * u2)
