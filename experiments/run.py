@@ -52,6 +52,24 @@ def _fail(msg: str, out_dir: str | None = None):
     sys.exit(2)
 
 
+def load_plugins(modules) -> None:
+    """Import user modules that register algorithms (``plugins: [pkg.module]`` in a preset).
+
+    The repository root and the working directory are importable, so ``examples.x``
+    or a module next to where you run the command works without installing it.
+    """
+    import importlib
+
+    for path in (str(CONFIG_DIR.parent), os.getcwd()):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    for mod in modules:
+        try:
+            importlib.import_module(mod)
+        except ImportError as e:
+            raise ValueError(f"cannot import plugin {mod!r}: {e}") from None
+
+
 def effective_spec(cfg) -> dict:
     from omegaconf import OmegaConf
 
@@ -83,6 +101,7 @@ def job(cfg) -> str:
 
         kind = KINDS.get(cfg.experiment.kind)()
         spec = effective_spec(cfg)
+        load_plugins(spec.get("plugins") or [])
         kind.validate(spec)
     except (UnknownNameError, ValueError, KeyError) as e:
         _fail(str(e), out_dir)

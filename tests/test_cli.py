@@ -110,3 +110,16 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(cli, tmp_path, args, m
     errors = [l for l in out.stderr.splitlines() if "error:" in l]
     assert len(errors) == 1 and message in errors[0], out.stderr[-2000:]
     assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("meta.json"))
+
+
+def test_add_your_algorithm_plugin_and_comparison_table(cli, tmp_path):
+    """The guide's path: one plugin file + one preset, then a comparison table with a paired test."""
+    out = cli(["experiment=examples/etc_vs_ata", "runner=smoke", f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    runs = pd.read_parquet(tmp_path / "run" / "runs.parquet")
+    assert "explore_then_commit" in set(runs.algorithm)
+    rep = cli([str(tmp_path / "run"), "--figures", str(tmp_path / "f"), "--paper", str(tmp_path / "p")],
+              cwd=tmp_path, tool="bandits-bench-report")
+    assert rep.returncode == 0, rep.stderr[-3000:]
+    table = (tmp_path / "p" / "ata" / "comparison_etc_vs_ata.md").read_text()
+    assert "| explore_then_commit | runtime |" in table and "paired p" in table

@@ -136,3 +136,12 @@ def test_sharded_over_four_host_devices_matches_single_device():
     single = run(build("uta", make_problem(9, 4, base=29.0, power=0.5)), range(6), horizon=300, chunk=64,
                  grid_points=8).metrics["runtime"]
     np.testing.assert_allclose(sharded, single, rtol=1e-6)
+
+
+def test_progress_reporting_does_not_change_results(ata_sim, capsys):
+    quiet = run(ata_sim, [0, 1], horizon=128 * 100, chunk=128)
+    cfg = RunConfig(horizon=128 * 100, chunk=128, progress=True)
+    loud = run_fixed_horizon(ata_sim, [0, 1], cfg, log_grid(128 * 100, 12), label="ata")
+    for k in quiet.metrics:
+        np.testing.assert_array_equal(quiet.metrics[k], loud.metrics[k])
+    assert "ata: 100% of rounds" in capsys.readouterr().err

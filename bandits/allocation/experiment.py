@@ -128,7 +128,7 @@ def run(spec: Mapping[str, Any], runner: Mapping[str, Any], log=print):
             if use_sgd and sgd_mode == "inside":
                 sim = combine(sim, sgd_sim)
             log(f"[{spec.get('name', '')}] {name} on {problem.label}: {seeds} seeds x {horizon} rounds", file=sys.stderr)
-            res = run_fixed_horizon(sim, seed_ids, cfg, grid)
+            res = run_fixed_horizon(sim, seed_ids, cfg, grid, label=f"{name} n={n}")
             metrics = dict(res.metrics)
             if use_sgd and sgd_mode == "once":
                 metrics.update(sgd_once.metrics)

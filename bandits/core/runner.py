@@ -116,7 +116,27 @@ def _check_finite(name: str, values: np.ndarray):
         raise FloatingPointError(f"metric {name!r} is not finite (first at index {tuple(bad)}); refusing to store it")
 
 
-def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray) -> FixedHorizonResult:
+def _chunk_progress(label: str, n_chunks: int):
+    """A host callback printing progress every ~5% of chunks (called once per chunk index, not per seed)."""
+    start = [time.perf_counter()]
+
+    def report(c):
+        done = int(c) + 1
+        if done <= max(1, n_chunks // 20):
+            start[0] = time.perf_counter()  # a new batch begins
+        _progress(f"  {label}{100 * done / n_chunks:3.0f}% of rounds ({time.perf_counter() - start[0]:.0f}s)")
+
+    return report
+
+
+def _maybe_report(report, c, n_chunks):
+    if report is None:
+        return
+    every = max(1, n_chunks // 20)
+    lax.cond((c + 1) % every == 0, lambda: jax.debug.callback(report, c), lambda: None)
+
+
+def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, label: str = "") -> FixedHorizonResult:
     seeds = _validate_seeds(seeds)
     grid = np.asarray(grid, dtype=np.int64)
     if grid.ndim != 1 or grid.size == 0 or np.any(np.diff(grid) <= 0) or grid[0] < 1 or grid[-1] > cfg.horizon:
@@ -127,6 +147,7 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray) 
     shapes = _metric_shapes(sim)
     G = grid.size
     grid_padded = jnp.asarray(np.append(grid, -1), dtype=jnp.int32)  # sentinel after the last point
+    report = _chunk_progress(label + (": " if label else ""), n_chunks) if cfg.progress and n_chunks >= 100 else None
 
     def per_seed(seed_key):
         carry = sim.init(jax.random.fold_in(seed_key, INIT_STREAM))
@@ -153,6 +174,7 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray) 
                 return (new, buf, g), None
 
             state, _ = lax.scan(round_body, state, (jnp.arange(chunk, dtype=jnp.int32), noise))
+            _maybe_report(report, c, n_chunks)
             return state, None
 
         (carry, buf, g), _ = lax.scan(chunk_body, (carry, buf, jnp.int32(0)), jnp.arange(n_chunks, dtype=jnp.int32))

@@ -208,11 +208,13 @@ def _write(path: Path, text: str):
 def report(runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures_dir: Path, paper_dir: Path) -> list[Path]:
     """Draw every ATA figure and table the stored results allow. Returns the files written."""
     written = []
+    tables_md = {}
     fig_dir, tab_dir = Path(figures_dir) / "ata", Path(paper_dir) / "ata"
     for name, num in (("table1", 1), ("table2", 2)):
         tab = ratio_table(runs, SETTINGS[name])
         if tab.empty:
             continue
+        tables_md[name] = table_markdown(tab, f"Table {num}")
         law = "29\\sqrt{i}" if num == 1 else "29 i"
         for suffix, text in (
             (".md", table_markdown(tab, f"Table {num}")),
@@ -236,4 +238,102 @@ def report(runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures_dir: P
             written.append(fig_dir / f"{name}_suboptimality.png")
     if figure3(curves, fig_dir / "figure3.png"):
         written.append(fig_dir / "figure3.png")
+    _write(tab_dir / "README.md", render_readme(runs, curves, metas, tables_md))
+    written.append(tab_dir / "README.md")
     return written
+
+
+# ----------------------------------------------------------------------------- reproduction report
+TEMPLATE = Path(__file__).with_name("README.template.md")
+
+
+def timings_markdown(metas: list) -> str:
+    rows = []
+    for m in metas:
+        exp = m.get("experiment", {}).get("name", "?")
+        for t in m.get("timings", []):
+            rows.append(dict(experiment=exp, algorithm=t["algorithm"], n=t["n"], wall=t["wall_time"],
+                             compile=t["compile_time"]))
+    if not rows:
+        return "(no timings stored)\n"
+    df = pd.DataFrame(rows)
+    jobs = pd.DataFrame([dict(experiment=m.get("experiment", {}).get("name"), job_wall=m.get("wall_time_s", 0.0))
+                         for m in metas])
+    per_exp = jobs.groupby("experiment").agg(jobs=("job_wall", "size"), cpu_s=("job_wall", "sum"),
+                                             longest_job_s=("job_wall", "max"))
+    lines = ["| preset | jobs | sum of job wall times (s) | longest job (s) |", "|---|---|---|---|"]
+    for exp, r in per_exp.iterrows():
+        lines.append(f"| {exp} | {int(r.jobs)} | {r.cpu_s:,.0f} | {r.longest_job_s:,.0f} |")
+    lines += ["", "Simulation time per (algorithm, n), execution only (compilation apart):", "",
+              "| preset | algorithm | n | run (s) | compile (s) |", "|---|---|---|---|---|"]
+    for r in df.sort_values(["experiment", "n", "algorithm"]).itertuples():
+        lines.append(f"| {r.experiment} | {DISPLAY.get(r.algorithm, r.algorithm)} | {r.n} | {r.wall:,.1f} | "
+                     f"{r.compile:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def provenance_markdown(metas: list) -> str:
+    if not metas:
+        return ""
+    env = metas[0].get("environment", {})
+    revs = sorted({m.get("git_revision", "?") for m in metas})
+    eff = sorted({(m.get("effective", {}).get("seeds"), m.get("effective", {}).get("horizon")) for m in metas})
+    gens = sorted({str(m.get("config", {}).get("runner", {}).get("rng", "?")) for m in metas})
+    return (f"- results: {len(metas)} job directories; seeds x horizon: "
+            f"{', '.join(f'{s} x {h:,}' for s, h in eff)}\n"
+            f"- git revision(s): {', '.join(revs)}\n"
+            f"- python {env.get('python')}, jax {env.get('jax')}, jaxlib {env.get('jaxlib')}, numpy {env.get('numpy')}; "
+            f"backend {env.get('backend')} ({env.get('device_count')} device), x64 = {env.get('x64')}, "
+            f"{env.get('cpu_count')} CPU cores; random generator: {', '.join(gens)}\n")
+
+
+def figure3_markdown(curves: pd.DataFrame) -> str:
+    c = select(curves, SETTINGS["figure3"])
+    c = c[c.metric == "proxy_regret"]
+    if c.empty:
+        return "(no Figure 3 results)\n"
+    ts = sorted(c.t.unique())
+    picks = [t for t in ts if t in (10, 100, 1000, 10_000, 100_000, 1_000_000) or t == ts[-1]]
+    lines = ["| K | " + " | ".join(f"{DISPLAY[a]} R_K" for a in ("ata", "ata_empirical")) + " | " +
+             " | ".join(f"{DISPLAY[a]} R_K / ln K" for a in ("ata", "ata_empirical")) + " |",
+             "|---|---|---|---|---|"]
+    for t in picks:
+        vals, ratios = [], []
+        for a in ("ata", "ata_empirical"):
+            v = c[(c.algorithm == a) & (c.t == t)]["value"]
+            m, lo, hi = mean_ci(v.to_numpy()) if len(v) else (np.nan,) * 3
+            vals.append(f"{m:,.0f} [{lo:,.0f}, {hi:,.0f}]")
+            ratios.append(f"{m / np.log(t):,.0f}" if t > 1 else "–")
+        lines.append(f"| {t:,} | " + " | ".join(vals + ratios) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def sgd_markdown(curves: pd.DataFrame) -> str:
+    out = []
+    for name in ("figure1", "figure2"):
+        c = select(curves, SETTINGS[name])
+        c = c[c.metric.isin(["grad_norm_sq", "suboptimality"]) & (c.algorithm == c.algorithm.iloc[0])] if len(c) else c
+        if c.empty:
+            continue
+        t_end = c.t.max()
+        g = c[c.t == t_end].groupby("metric")["value"].mean()
+        hit = c[(c.metric == "grad_norm_sq") & (c.value < 1e-5)].groupby("seed")["t"].min()
+        out.append(f"- {name}: after {t_end:,} iterations, mean f(x_k) - f* = {g.get('suboptimality', np.nan):.3g} "
+                   f"and mean ||grad f(x_k)||^2 = {g.get('grad_norm_sq', np.nan):.3g}; ||grad f||^2 < 1e-5 first "
+                   f"recorded at k = {int(hit.median()) if len(hit) else 'never'} (median over seeds).")
+    return "\n".join(out) + "\n" if out else "(no SGD curves stored)\n"
+
+
+def render_readme(runs, curves, metas, tables: dict) -> str:
+    text = TEMPLATE.read_text()
+    fills = {
+        "{{TABLE1}}": tables.get("table1", "(no Table 1 results)\n"),
+        "{{TABLE2}}": tables.get("table2", "(no Table 2 results)\n"),
+        "{{FIGURE3}}": figure3_markdown(curves),
+        "{{SGD}}": sgd_markdown(curves),
+        "{{TIMINGS}}": timings_markdown(metas),
+        "{{PROVENANCE}}": provenance_markdown(metas),
+    }
+    for k, v in fills.items():
+        text = text.replace(k, v)
+    return text

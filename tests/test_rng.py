@@ -1,0 +1,48 @@
+"""The bulk generators: distributions, independence, and the generator switch."""
+import jax
+import numpy as np
+import pytest
+from scipy import stats
+
+from bandits.allocation import build, make_problem
+from bandits.core import RunConfig, log_grid, rng, run_fixed_horizon
+
+
+@pytest.mark.parametrize("gen", rng.GENERATORS)
+def test_distributions(gen):
+    with rng.generator(gen):
+        key = jax.random.key(3)
+        u = np.asarray(rng.uniform(key, (2000, 50))).ravel()
+        e = np.asarray(rng.exponential(jax.random.fold_in(key, 1), (2000, 50))).ravel()
+        z = np.asarray(rng.normal(jax.random.fold_in(key, 2), (100_000,)))
+    assert 0 < u.min() and u.max() < 1
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    assert stats.kstest(e, "expon").pvalue > 1e-3
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+
+
+def test_hash32_rows_and_columns_are_uncorrelated():
+    with rng.generator("hash32"):
+        u = np.asarray(rng.uniform(jax.random.key(0), (4000, 64)))
+    c = np.corrcoef(u.T)  # columns (counter index) across rows
+    assert np.abs(c[np.triu_indices(64, 1)]).max() < 0.08
+    r = np.corrcoef(u[:500])  # rows (different row words)
+    assert np.abs(r[np.triu_indices(500, 1)]).max() < 0.6  # 64 samples per row: loose but catches copies
+    assert np.abs(np.corrcoef(u[:-1].ravel(), u[1:].ravel())[0, 1]) < 0.01
+
+
+def test_unknown_generator_is_rejected():
+    with pytest.raises(ValueError, match="valid choices: hash32, threefry"):
+        rng.set_generator("mt19937")
+    with pytest.raises(ValueError, match="valid choices"):
+        RunConfig(horizon=10, rng="xorshift")
+
+
+def test_generators_agree_in_distribution_on_ofta_round_time():
+    p = make_problem(17, 23, base=29.0, power=0.5)
+    means = {}
+    for gen in rng.GENERATORS:
+        m = run_fixed_horizon(build("ofta", p), range(4), RunConfig(horizon=20_000, rng=gen, progress=False),
+                              log_grid(20_000, 2)).metrics["avg_iteration_time"][:, -1]
+        means[gen] = m.mean()
+    assert abs(means["hash32"] / means["threefry"] - 1) < 0.01, means
