@@ -17,6 +17,7 @@ from .paper_values import ALGOS, SETTINGS
 
 METRICS = ("worker_time_ratio", "runtime_ratio")
 METRIC_LABEL = {"worker_time_ratio": "Tot. worker time ratio (GTA / X)", "runtime_ratio": "Runtime ratio (X / GTA)"}
+PRETTY = {"29*sqrt(i)": "29√i", "29*i": "29 i", "2*i": "2i"}
 COLORS = {"ata": "tab:blue", "ata_empirical": "tab:orange", "ofta": "tab:green", "gta": "tab:red", "uta": "tab:purple"}
 
 
@@ -132,8 +133,8 @@ def figure_grid(curves: pd.DataFrame, setting: dict, path: Path, y_metric: str =
     import seaborn as sns
 
     curves = select(curves, setting)
-    if curves.empty:
-        return False
+    if curves.empty or y_metric not in set(curves["metric"]):
+        return False  # e.g. table-only runs store no SGD curves
     sns.set_theme(style="whitegrid", context="paper")
     ns = sorted(curves["n"].unique())
     stats = {m: curve_stats(curves, m) for m in (y_metric, "runtime", "worker_time", "avg_iteration_time",
@@ -161,9 +162,10 @@ def figure_grid(curves: pd.DataFrame, setting: dict, path: Path, y_metric: str =
         axes[row, 2].set(xscale="log", xlabel="iterations k", ylabel=r"$C_k / k$")
         axes[row, 3].set(xscale="log", yscale="log", xlabel="iterations k", ylabel=r"$R_k / k$")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=5, frameon=False)
-    fig.suptitle(title, y=1.0 + 0.02 / len(ns))
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.2 * len(ns))))
+    fig.suptitle(title, y=1.0, fontsize=12)
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.18 / (3.2 * len(ns))), ncol=5,
+               frameon=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -230,7 +232,7 @@ def report(runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures_dir: P
     for name, num in (("figure1", 1), ("figure2", 2)):
         st = SETTINGS[name]
         if figure_grid(curves, st, fig_dir / f"{name}.png", "grad_norm_sq",
-                       f"Figure {num}: $c_i = {st['profile']}$, B = {st['B']} (mean and 95% CI over seeds)"):
+                       f"Figure {num}: c_i = {PRETTY[st['profile']]}, B = {st['B']} (mean and 95% CI over seeds)"):
             written.append(fig_dir / f"{name}.png")
         if "suboptimality" in set(curves["metric"]) and figure_grid(
                 curves, st, fig_dir / f"{name}_suboptimality.png", "suboptimality",
