@@ -123,3 +123,11 @@ def test_add_your_algorithm_plugin_and_comparison_table(cli, tmp_path):
     assert rep.returncode == 0, rep.stderr[-3000:]
     table = (tmp_path / "p" / "ata" / "comparison_etc_vs_ata.md").read_text()
     assert "| explore_then_commit | runtime |" in table and "paired p" in table
+
+
+def test_slurm_launcher_config_composes(cli, tmp_path):
+    """The cluster path: configs/hydra/launcher/slurm.yaml extends hydra-submitit-launcher's Slurm launcher."""
+    out = cli(["experiment=ata/figure1", "hydra/launcher=slurm", "hydra.launcher.partition=gpu", "--cfg", "hydra",
+               "-p", "hydra.launcher"], cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "SlurmLauncher" in out.stdout and "partition: gpu" in out.stdout and "cpus_per_task: 4" in out.stdout
