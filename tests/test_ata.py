@@ -131,3 +131,15 @@ def test_experiment_validation_names_valid_choices():
                 horizon=10, seeds=1)
     with pytest.raises(ConfigError, match="valid choices: ata, ata_empirical, gta, ofta, uta"):
         run_experiment(spec, {})
+
+
+def test_gta_kth_completion_matches_sort():
+    from bandits.allocation.gta import kth_smallest_sorted_rows
+
+    rng = np.random.default_rng(0)
+    for trial in range(60):
+        m, L = int(rng.integers(1, 8)), int(rng.integers(1, 8))
+        k = int(rng.integers(1, m * L + 1))
+        steps = rng.integers(0, 3, size=(m, L)).astype(np.float32) if trial % 2 else rng.exponential(size=(m, L))
+        rows = np.cumsum(steps, axis=1).astype(np.float32)  # ties and zero steps included
+        assert float(kth_smallest_sorted_rows(rows, k)) == np.sort(rows.ravel())[k - 1]

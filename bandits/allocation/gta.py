@@ -28,26 +28,22 @@ from .time_laws import TimeLaw
 def kth_smallest_sorted_rows(rows: jax.Array, k: int) -> jax.Array:
     """The k-th smallest (1-based) entry of ``rows`` [m, L], each row non-decreasing.
 
-    It is the largest entry v with #{entries < v} <= k - 1; per row, the last such
-    position is found by binary search (no sort of the m*L entries).
+    Event-driven merge: pop the earliest pending completion k times (each pop is
+    one argmin over the m row heads). ~k*m*L cheap ops with no sort and no gather,
+    several times faster on CPU than a binary search over ranks.
     """
     m, L = rows.shape
+    cols = jnp.arange(L)
 
-    def n_below(v):  # [m] -> [m]
-        return (rows[None, :, :] < v[:, None, None]).sum(axis=(1, 2))
+    def pop(_, state):
+        ptr, _last = state  # ptr[r]: index of row r's next pending completion
+        heads = jnp.sum(jnp.where(cols[None, :] == ptr[:, None], rows, 0.0), axis=1)
+        heads = jnp.where(ptr < L, heads, jnp.inf)
+        j = jnp.argmin(heads)
+        return ptr + (jnp.arange(m) == j), heads[j]
 
-    lo = jnp.zeros(m, jnp.int32)  # 1-based position; 0 = none feasible
-    hi = jnp.full(m, L + 1, jnp.int32)
-    steps = max(1, (L + 1).bit_length())
-    for _ in range(steps):
-        mid = (lo + hi) // 2
-        active = hi - lo > 1
-        v = jnp.take_along_axis(rows, jnp.clip(mid - 1, 0, L - 1)[:, None], axis=1)[:, 0]
-        ok = n_below(v) <= k - 1
-        lo = jnp.where(active & ok, mid, lo)
-        hi = jnp.where(active & ~ok, mid, hi)
-    best = jnp.take_along_axis(rows, jnp.clip(lo - 1, 0, L - 1)[:, None], axis=1)[:, 0]
-    return jnp.max(jnp.where(lo >= 1, best, -jnp.inf))
+    _, kth = lax.fori_loop(0, k, pop, (jnp.zeros(m, jnp.int32), jnp.zeros((), rows.dtype)), unroll=True)
+    return kth
 
 
 def gta_round_time(first: jax.Array, later: jax.Array, scales: jax.Array, law: TimeLaw, budget: int):
