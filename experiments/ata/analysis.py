@@ -295,7 +295,8 @@ def figure3_markdown(curves: pd.DataFrame) -> str:
     if c.empty:
         return "(no Figure 3 results)\n"
     ts = sorted(c.t.unique())
-    picks = [t for t in ts if t in (10, 100, 1000, 10_000, 100_000, 1_000_000) or t == ts[-1]]
+    targets = [10**e for e in range(1, 8) if 10**e < ts[-1]] + [ts[-1]]
+    picks = sorted({min(ts, key=lambda t: abs(np.log(t) - np.log(target))) for target in targets})
     lines = ["| K | " + " | ".join(f"{DISPLAY[a]} R_K" for a in ("ata", "ata_empirical")) + " | " +
              " | ".join(f"{DISPLAY[a]} R_K / ln K" for a in ("ata", "ata_empirical")) + " |",
              "|---|---|---|---|---|"]
