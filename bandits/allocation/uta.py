@@ -16,7 +16,7 @@ def uta(budget: int) -> Policy:
         n = params.scales.shape[0]
         priority = random_priorities(word, n)
         _, order = lax.top_k(priority, min(n, budget))
-        units = uniform_over(jnp.ones(n, bool), priority, order, budget)
+        units = uniform_over(jnp.ones(n, bool), order, budget)
         return Allocation(order.astype(jnp.int32), units)
 
     return Policy(init=lambda params: (), select=select, update=lambda s, a, o, p: s, sample=round_words)

@@ -80,13 +80,13 @@ def allocate_sorted(s_sorted: jax.Array, idx: jax.Array, budget: int) -> jax.Arr
     return a.astype(jnp.int32)
 
 
-def uniform_over(mask: jax.Array, priority: jax.Array, order: jax.Array, budget: int) -> jax.Array:
+def uniform_over(mask: jax.Array, order: jax.Array, budget: int) -> jax.Array:
     """Units for the candidates in ``order`` when ``budget`` tasks are spread uniformly over ``mask``.
 
     Each masked worker gets floor(B/m) units (m = mask.sum()) and B mod m of them,
-    those with the highest ``priority`` (uniformly random priorities give a
-    uniformly random subset), get one more. ``order`` must list the masked
-    workers first, by decreasing priority. This is also correct when m > B
+    those listed first in ``order``, get one more. ``order`` must list the masked
+    workers first, by decreasing random priority (which makes them a uniformly
+    random subset). This is also correct when m > B
     (floor(B/m) = 0 and B mod m = B).
     """
     m = jnp.maximum(mask.sum(), 1)
@@ -122,7 +122,7 @@ def explore_or_exploit(scores: jax.Array, priority: jax.Array, budget: int) -> A
     exploring = zero.any()
     s_sorted = jnp.where(exploring, 1.0, -neg)  # keep the exploit branch finite while exploring
     exploit_units = allocate_sorted(s_sorted, order, budget)
-    explore_units = uniform_over(zero, priority, order, budget)
+    explore_units = uniform_over(zero, order, budget)
     units = jnp.where(exploring, explore_units, exploit_units)
     return Allocation(workers=order.astype(jnp.int32), units=units)
 
@@ -142,17 +142,10 @@ def optimal_allocation(scores, budget: int) -> np.ndarray:
     return np.asarray(_dense_allocation(scores, int(budget)))
 
 
-def _dense_allocation(scores: jax.Array, budget: int) -> jax.Array:
-    return _dense_allocation_jit(scores, budget)
-
-
 @partial(jax.jit, static_argnums=1)
-def _dense_allocation_jit(scores, budget):
-    n = scores.shape[0]
-    m = min(n, budget)
-    neg, order = lax.top_k(-scores, m)
-    units = allocate_sorted(-neg, order, budget)
-    return jnp.zeros(n, jnp.int32).at[order].add(units)
+def _dense_allocation(scores, budget):
+    neg, order = lax.top_k(-scores, min(scores.shape[0], budget))
+    return dense(Allocation(order.astype(jnp.int32), allocate_sorted(-neg, order, budget)), scores.shape[0])
 
 
 def dense(alloc: Allocation, n: int) -> jax.Array:
