@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -133,13 +134,46 @@ def test_experiment_validation_names_valid_choices():
         run_experiment(spec, {})
 
 
-def test_gta_kth_completion_matches_sort():
-    from bandits.allocation.gta import kth_smallest_sorted_rows
+def _gta_replay(first, later, scales, budget, transform):
+    """NumPy GTA round over *all* n workers with a heap: pop B completions, the p-th pop draws later[p]."""
+    import heapq
 
+    heap = [(transform(z, c), i) for i, (z, c) in enumerate(zip(first, scales))]
+    heapq.heapify(heap)
+    for p in range(budget - 1):
+        t, i = heapq.heappop(heap)
+        heapq.heappush(heap, (t + transform(later[p], scales[i]), i))
+    return heap[0][0]
+
+
+def test_gta_round_matches_event_replay_over_all_workers():
+    """Keeping only the m = min(n, B) fastest first completions changes nothing (spec section 4)."""
+    from bandits.allocation.gta import gta_round_time
+
+    law = make_time_law("shifted_exponential")
     rng = np.random.default_rng(0)
-    for trial in range(60):
-        m, L = int(rng.integers(1, 8)), int(rng.integers(1, 8))
-        k = int(rng.integers(1, m * L + 1))
-        steps = rng.integers(0, 3, size=(m, L)).astype(np.float32) if trial % 2 else rng.exponential(size=(m, L))
-        rows = np.cumsum(steps, axis=1).astype(np.float32)  # ties and zero steps included
-        assert float(kth_smallest_sorted_rows(rows, k)) == np.sort(rows.ravel())[k - 1]
+    for trial in range(40):
+        n, budget = int(rng.integers(1, 12)), int(rng.integers(1, 9))
+        scales = rng.choice([1.0, 2.0, 3.0], size=n).astype(np.float32)  # repeated scales: ties are possible
+        first = rng.integers(0, 3, size=n).astype(np.float32) if trial % 2 else rng.exponential(size=n).astype(np.float32)
+        later = rng.exponential(size=max(budget - 1, 1)).astype(np.float32)
+        got = float(gta_round_time(jnp.asarray(first), jnp.asarray(later), jnp.asarray(scales), law, budget))
+        want = _gta_replay(first, later, scales, budget, lambda z, c: np.float32(c * (1 + z)))
+        assert got == pytest.approx(want, rel=1e-6), (n, budget)
+
+
+def test_gta_deferred_draws_have_the_renewal_law():
+    """Drawing a task time when the task starts = drawing every worker's B task times up front (in law)."""
+    from scipy import stats
+
+    p = make_problem(6, 4, base=1.0, power=1.0)
+    S, K = 20, 2000
+    cfg = RunConfig(horizon=K, chunk=500, batch_size=S, progress=False)
+    lazy = run_fixed_horizon(build("gta", p), range(S), cfg, np.array([K])).metrics["runtime"][:, 0] / K
+    rng = np.random.default_rng(1)
+    scales = np.asarray(p.params.scales, dtype=np.float64)
+    x = scales[None, :, None] * (1 + rng.exponential(size=(S * K, 6, 4)))  # every worker's B task times
+    completions = np.cumsum(x, axis=2).reshape(S * K, -1)
+    full = np.sort(completions, axis=1)[:, 3]
+    assert stats.ttest_ind(lazy, full.reshape(S, K).mean(axis=1)).pvalue > 1e-3
+    assert lazy.mean() == pytest.approx(full.mean(), rel=0.01)

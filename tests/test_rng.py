@@ -46,3 +46,22 @@ def test_generators_agree_in_distribution_on_ofta_round_time():
                               log_grid(20_000, 2)).metrics["avg_iteration_time"][:, -1]
         means[gen] = m.mean()
     assert abs(means["hash32"] / means["threefry"] - 1) < 0.01, means
+
+
+def test_random_subset_is_uniform_over_subsets_and_distinct():
+    """Floyd's sampling: every count-subset of [0, pool) equally likely, with traced pool and count."""
+    import itertools
+
+    import jax.numpy as jnp
+
+    draw = jax.jit(jax.vmap(rng.random_subset, in_axes=(0, None, None)))
+    u = rng.uniform(jax.random.key(3), (30000, 4))
+    for pool, count in [(5, 2), (6, 3), (4, 4)]:
+        picks = np.asarray(draw(u, jnp.int32(pool), jnp.int32(count)))
+        assert (picks[:, count:] == -1).all()
+        chosen = np.sort(picks[:, :count], axis=1)
+        assert (np.diff(chosen, axis=1) > 0).all() and chosen.min() >= 0 and chosen.max() < pool
+        subsets = {s: i for i, s in enumerate(itertools.combinations(range(pool), count))}
+        freq = np.bincount([subsets[tuple(r)] for r in chosen], minlength=len(subsets))
+        if len(subsets) > 1:
+            assert stats.chisquare(freq).pvalue > 1e-3, (pool, count, freq)

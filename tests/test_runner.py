@@ -145,3 +145,24 @@ def test_progress_reporting_does_not_change_results(ata_sim, capsys):
     for k in quiet.metrics:
         np.testing.assert_array_equal(quiet.metrics[k], loud.metrics[k])
     assert "ata: 100% of rounds" in capsys.readouterr().err
+
+
+def test_branch_on_batch_takes_one_branch_per_batch_and_keeps_seeds_independent():
+    """Each seed gets x+1 while x < its own limit, else x+2; the branch taken is recorded apart."""
+    from bandits.core import SEED_AXIS, branch_on_batch
+
+    def step(x, limit):
+        pred = x < limit
+        return branch_on_batch(pred, lambda: (x + 1, 0), lambda: (x + 2, 1),
+                               lambda: (jnp.where(pred, x + 1, x + 2), 2))
+
+    batched = jax.jit(jax.vmap(step, axis_name=SEED_AXIS))
+    x, tag = batched(jnp.array([0, 0, 0]), jnp.array([5, 5, 5]))
+    assert x.tolist() == [1, 1, 1] and tag.tolist() == [0, 0, 0]  # all below: the cheap branch
+    x, tag = batched(jnp.array([9, 9]), jnp.array([5, 5]))
+    assert x.tolist() == [11, 11] and tag.tolist() == [1, 1]
+    x, tag = batched(jnp.array([0, 9, 3]), jnp.array([5, 5, 5]))
+    assert x.tolist() == [1, 11, 4] and tag.tolist() == [2, 2, 2]  # mixed batch: per-seed values
+    # unbatched (a batch of one) and under a plain vmap without the axis name: same values
+    assert [int(step(jnp.int32(v), 5)[0]) for v in (0, 9, 3)] == [1, 11, 4]
+    assert jax.vmap(step)(jnp.array([0, 9, 3]), jnp.array([5, 5, 5]))[0].tolist() == [1, 11, 4]

@@ -1,11 +1,15 @@
 """The optimal allocation against brute force, on hundreds of random small instances with ties."""
 import itertools
 
+import jax
 import numpy as np
 import pytest
 
 from bandits.allocation.reference import greedy_allocation, uniform_allocation
-from bandits.allocation.water_filling import explore_or_exploit, optimal_allocation, random_priorities
+from bandits.allocation.water_filling import explore_or_exploit as _explore_or_exploit
+from bandits.allocation.water_filling import optimal_allocation, random_priorities
+
+explore_or_exploit = jax.jit(_explore_or_exploit, static_argnums=2)
 
 
 def all_allocations(n, B):
@@ -68,7 +72,7 @@ def test_exploration_is_uniform_over_zero_scores():
     scores[7] = -np.inf  # an unsampled worker
     for word in range(50):
         pr = random_priorities(np.uint32(word * 7919), n)
-        alloc = explore_or_exploit(scores, pr, B)
+        alloc = explore_or_exploit(scores, np.uint32(word * 7919), B)
         a = np.zeros(n, int)
         np.add.at(a, np.asarray(alloc.workers), np.asarray(alloc.units))
         assert a.sum() == B and (a[~zero] == 0).all()
@@ -80,8 +84,7 @@ def test_exploration_with_more_zero_workers_than_budget():
     n, B = 40, 5
     counts = np.zeros(n)
     for word in range(400):
-        pr = random_priorities(np.uint32(word), n)
-        alloc = explore_or_exploit(np.full(n, -np.inf), pr, B)
+        alloc = explore_or_exploit(np.full(n, -np.inf), np.uint32(word), B)
         a = np.zeros(n, int)
         np.add.at(a, np.asarray(alloc.workers), np.asarray(alloc.units))
         assert a.sum() == B and a.max() == 1
@@ -99,3 +102,18 @@ def test_rejects_non_positive_scores(bad):
 def test_rejects_bad_budget():
     with pytest.raises(ValueError, match="budget"):
         optimal_allocation(np.array([1.0, 2.0]), 0)
+
+
+def test_rank_rule_equals_top_k_order_rule():
+    """n <= B ranks priorities in O(n^2); n > B reads them off top_k: the same units, ties included."""
+    from bandits.allocation.water_filling import uniform_by_rank, uniform_over
+
+    rng = np.random.default_rng(5)
+    for trial in range(50):
+        n, B = int(rng.integers(1, 12)), int(rng.integers(1, 30))
+        mask = rng.random(n) < 0.6
+        pr = rng.integers(0, 4, size=n).astype(np.float32) / 4 + 0.1  # many ties
+        order = np.lexsort((np.arange(n), -np.where(mask, pr, -1)))  # masked first, priority desc, index asc
+        want = np.zeros(n, int)
+        want[order] = np.asarray(uniform_over(mask, order, B))
+        assert np.array_equal(np.asarray(uniform_by_rank(mask, pr, B)), want)

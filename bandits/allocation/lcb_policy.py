@@ -15,7 +15,7 @@ import jax.numpy as jnp
 from bandits.core.numerics import KahanSum
 from bandits.core.types import Policy
 
-from .water_filling import Allocation, explore_or_exploit, random_priorities
+from .water_filling import Allocation, explore_or_exploit
 
 
 class LCBState(NamedTuple):
@@ -38,7 +38,7 @@ def lcb_policy(lcb: Callable, budget: int) -> Policy:
     def select(state, word, t, params) -> Allocation:
         k = (t + 1).astype(state.totals.total.dtype)  # 1-based round index
         scores = lcb(state.totals.value, state.counts, k)
-        return explore_or_exploit(scores, random_priorities(word, scores.shape[0]), budget)
+        return explore_or_exploit(scores, word, budget)
 
     def update(state, alloc: Allocation, sums, params):
         return LCBState(

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import jax.numpy as jnp
-from jax import lax
 
+from bandits.core.rng import bits_to_unit, hash_bits, random_subset
 from bandits.core.types import Policy
 
 from .lcb_policy import round_words
-from .water_filling import Allocation, random_priorities, uniform_over
+from .water_filling import Allocation, random_priorities, uniform_by_rank
 
 
 def uta(budget: int) -> Policy:
     def select(state, word, t, params) -> Allocation:
         n = params.scales.shape[0]
-        priority = random_priorities(word, n)
-        _, order = lax.top_k(priority, min(n, budget))
-        units = uniform_over(jnp.ones(n, bool), order, budget)
-        return Allocation(order.astype(jnp.int32), units)
+        if n <= budget:  # everyone works; the B mod n extra units go to the highest priorities
+            units = uniform_by_rank(jnp.ones(n, bool), random_priorities(word, n), budget)
+            return Allocation(jnp.arange(n, dtype=jnp.int32), units)
+        # n > B: B distinct workers, one task each (Floyd's sampling: no sort over n)
+        workers = random_subset(bits_to_unit(hash_bits(word, budget), jnp.float32), n, budget)
+        return Allocation(workers, jnp.ones(budget, jnp.int32))
 
     return Policy(init=lambda params: (), select=select, update=lambda s, a, o, p: s, sample=round_words)

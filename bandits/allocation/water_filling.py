@@ -7,15 +7,18 @@ optimum equals L*, the B-th smallest element of the multiset
 attains minimal |argmax_i a_i s_i| (Lemma B.3) and a_j s_j <= (a_i + 1) s_i for
 all i, j (Lemma C.1).
 
-Vectorised, branch-free form used in the hot loop:
-1. only the B smallest scores can receive units -> one ``top_k`` over n;
-2. L* = max over candidate workers j of k_j s_j, where k_j is the largest k with
-   N(k s_j) <= B - 1 and N(v) = #{slots < v}; k_j is found by a 5-step binary
-   search, each step a B x B elementwise count (no sort of the B^2 slots);
-3. a_i = N_i(L*) = #{k : k s_i < L*}, then the remaining units go, one each, to
-   the workers with (a_i + 1) s_i == L* in index order.
+Vectorised form used in the hot loop:
+1. only the B smallest scores can receive units -> one ``top_k`` over n
+   (none when n <= B);
+2. jump start: the continuous water level L0 = B / sum_j (1/s_j) is a lower
+   bound on L* (#{slots <= v} <= sum_j v/s_j), so every slot below
+   L0 (1 - 1e-5) is one greedy takes: a_j = #{k : k s_j < L0 (1 - 1e-5)};
+   this leaves fewer than m + 1 units, since floor loses < 1 per worker;
+3. greedy itself for the rest: at most m steps, each one min over the m
+   next slots (a_j + 1) s_j, ties to the lowest worker index.
 All slot comparisons are on products k*s exactly as greedy computes them, so
-floating-point ties are resolved identically.
+floating-point ties are resolved identically (the 1e-5 margin dwarfs the
+rounding error of L0, ~m 2^-24).
 
 An allocation is kept *compact*: ``(workers[m], units[m])`` with
 m = min(n, B), since at most B workers ever receive a unit.
@@ -30,6 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from bandits.core.batch import branch_on_batch
 from bandits.core.rng import bits_to_unit, hash_bits
 
 
@@ -47,36 +51,21 @@ def _count_below(v, s, budget):
     return c
 
 
-def water_level(s_sorted: jax.Array, budget: int) -> jax.Array:
-    """L*: the budget-th smallest element of {k s_j : k = 1..budget} over the given scores (> 0)."""
-    m = s_sorted.shape[0]
+def water_fill(s: jax.Array, idx: jax.Array, budget: int) -> jax.Array:
+    """Greedy units for the candidate workers ``idx`` (scores ``s`` > 0, any order). Returns int32[m]."""
+    m = s.shape[0]
     b = float(budget)
+    level = b / jnp.sum(1.0 / s) * (1.0 - 1e-5)  # < L*: every slot below it is taken by greedy
+    a = _count_below(level, s, b)
+    rest = budget - a.sum()  # <= m (+ 1 for budgets past ~1e5, covered by the slack below)
+    last = jnp.iinfo(jnp.int32).max
 
-    def n_below(v):  # v: [m] candidate values -> [m] number of slots strictly below each
-        return _count_below(v[:, None], s_sorted[None, :], b).sum(axis=1)
+    def give_one(step, a):  # greedy's step: the smallest next slot, ties to the lowest worker index
+        nxt = (a + 1.0) * s
+        j = jnp.where(nxt == nxt.min(), idx, last).min()
+        return jnp.where(step < rest, a + (idx == j), a)
 
-    # binary search, per worker j, the largest k in [1, budget] with N(k s_j) <= budget - 1
-    lo = jnp.zeros(m)  # feasible (0 stands for "no feasible k")
-    hi = jnp.full(m, b + 1.0)  # infeasible
-    for _ in range(int(np.ceil(np.log2(budget + 1)))):
-        mid = jnp.floor((lo + hi) / 2.0)
-        active = hi - lo > 1.0
-        ok = n_below(mid * s_sorted) <= b - 1.0
-        lo = jnp.where(active & ok, mid, lo)
-        hi = jnp.where(active & ~ok, mid, hi)
-    cand = jnp.where(lo >= 1, lo * s_sorted, -jnp.inf)
-    return cand.max()
-
-
-def allocate_sorted(s_sorted: jax.Array, idx: jax.Array, budget: int) -> jax.Array:
-    """Greedy units for the candidate workers ``idx`` (scores ``s_sorted`` > 0). Returns int32[m]."""
-    L = water_level(s_sorted, budget)
-    a = _count_below(L, s_sorted, float(budget))
-    rest = budget - a.sum()
-    tied = (a + 1.0) * s_sorted == L
-    # rank of each tied worker among tied workers, by worker index (ties -> lowest index)
-    rank = (tied[None, :] & (idx[None, :] < idx[:, None])).sum(axis=1)
-    a = a + (tied & (rank < rest))
+    a = lax.fori_loop(0, m + 1 + int(budget * 2e-5), give_one, a, unroll=True)
     return a.astype(jnp.int32)
 
 
@@ -96,35 +85,82 @@ def uniform_over(mask: jax.Array, order: jax.Array, budget: int) -> jax.Array:
     return (mask[order] * (base + (pos < extra))).astype(jnp.int32)
 
 
+def uniform_by_rank(mask: jax.Array, priority: jax.Array, budget: int) -> jax.Array:
+    """``uniform_over`` for every worker at once (int32[n]), ranking by priority in O(n^2): for n <= B.
+
+    Worker i's rank is the number of masked workers listed before it (higher
+    priority, ties to the lower index), so the units equal ``uniform_over``'s.
+    """
+    n = mask.shape[0]
+    i = jnp.arange(n)
+    before = (priority[None, :] > priority[:, None]) | ((priority[None, :] == priority[:, None]) & (i[None, :] < i[:, None]))
+    rank = (mask[None, :] & before).sum(axis=1)
+    m = jnp.maximum(mask.sum(), 1)
+    return (mask * (budget // m + (rank < budget % m))).astype(jnp.int32)
+
+
 def random_priorities(word: jax.Array, n: int) -> jax.Array:
     """n uniform priorities in (0, 1) from one random 32-bit word (a hash per worker).
 
     One random word per round + a cheap hash per worker, instead of n threefry
     draws per round (which would dominate the run time for n in the hundreds).
-    Ties are broken by worker index in ``top_k``; they have probability ~n^2/2^25.
+    Ties are broken by worker index; they have probability ~n^2/2^25.
     """
     return bits_to_unit(hash_bits(word, n), jnp.float32)
 
 
-def explore_or_exploit(scores: jax.Array, priority: jax.Array, budget: int) -> Allocation:
+def explore_or_exploit(scores: jax.Array, word: jax.Array, budget: int) -> Allocation:
     """Algorithm 1's allocation step given lower confidence bounds ``scores``.
 
     While any s_i <= 0 (an unsampled worker has s = -inf), all B units go
     uniformly to those workers (spec section 3, "zero scores"); otherwise the
-    water-filling allocation on s. One ``top_k`` serves both cases: zero-score
-    workers get keys below every positive score, ordered by random priority.
+    water-filling allocation on s. The branch is taken once for the whole seed
+    batch when every seed agrees (``branch_on_batch``), so a batch that is
+    exploring never pays for water-filling, nor one that exploits for random
+    priorities. ``word``: this round's random 32-bit word (``random_priorities``).
     """
+    scores = jnp.asarray(scores)
     n = scores.shape[0]
     m = min(n, budget)
     zero = scores <= 0
-    key = jnp.where(zero, -1.0 - priority, scores)  # smallest first: zero-score ones, random order
-    neg, order = lax.top_k(-key, m)
     exploring = zero.any()
-    s_sorted = jnp.where(exploring, 1.0, -neg)  # keep the exploit branch finite while exploring
-    exploit_units = allocate_sorted(s_sorted, order, budget)
-    explore_units = uniform_over(zero, order, budget)
-    units = jnp.where(exploring, explore_units, exploit_units)
-    return Allocation(workers=order.astype(jnp.int32), units=units)
+
+    if m == n:  # every worker is a candidate: no selection at all
+        workers = jnp.arange(n, dtype=jnp.int32)
+
+        def explore():
+            return Allocation(workers, uniform_by_rank(zero, random_priorities(word, n), budget))
+
+        def exploit():
+            return Allocation(workers, water_fill(scores, workers, budget))
+
+        def mixed():
+            s = jnp.where(exploring, 1.0, scores)  # keep the exploit branch finite while exploring
+            return Allocation(workers, jnp.where(exploring, explore().units, water_fill(s, workers, budget)))
+
+        return branch_on_batch(exploring, explore, exploit, mixed)
+
+    # n > B: zero-score workers get keys below every positive score (-priority in (-1, 0)),
+    # so one top_k lists them first in random order, or gives the B smallest scores.
+    def by_key():
+        return lax.top_k(-jnp.where(zero, -random_priorities(word, n), scores), m)[1].astype(jnp.int32)
+
+    def explore():
+        order = by_key()
+        return Allocation(order, uniform_over(zero, order, budget))
+
+    def exploit():
+        neg, idx = lax.top_k(-scores, m)
+        idx = idx.astype(jnp.int32)
+        return Allocation(idx, water_fill(-neg, idx, budget))
+
+    def mixed():
+        order = by_key()
+        s = jnp.where(exploring, 1.0, scores[order])  # keep the exploit branch finite while exploring
+        units = jnp.where(exploring, uniform_over(zero, order, budget), water_fill(s, order, budget))
+        return Allocation(order, units)
+
+    return branch_on_batch(exploring, explore, exploit, mixed)
 
 
 def optimal_allocation(scores, budget: int) -> np.ndarray:
@@ -145,7 +181,7 @@ def optimal_allocation(scores, budget: int) -> np.ndarray:
 @partial(jax.jit, static_argnums=1)
 def _dense_allocation(scores, budget):
     neg, order = lax.top_k(-scores, min(scores.shape[0], budget))
-    return dense(Allocation(order.astype(jnp.int32), allocate_sorted(-neg, order, budget)), scores.shape[0])
+    return dense(Allocation(order.astype(jnp.int32), water_fill(-neg, order, budget)), scores.shape[0])
 
 
 def dense(alloc: Allocation, n: int) -> jax.Array:

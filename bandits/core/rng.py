@@ -71,6 +71,27 @@ def bits_to_unit(h: jax.Array, dtype=None) -> jax.Array:
     return ((h >> 8).astype(dtype) + 0.5) * (1.0 / (1 << 24))
 
 
+def random_subset(u: jax.Array, pool, count) -> jax.Array:
+    """``count`` distinct indices drawn uniformly from [0, pool) (R. Floyd's algorithm); int32[R].
+
+    ``u``: R >= count uniforms in (0, 1), one per step; ``pool`` and ``count``
+    may be traced. Step s draws t uniformly from [0, j], j = pool - count + s,
+    and takes t unless already taken, else j: every count-subset is equally
+    likely. Entries s >= count are -1. R sequential steps of O(R) work, no sort.
+    """
+    R = u.shape[0]
+    slots = jnp.arange(R)
+
+    def step(picks, xs):
+        s, us = xs
+        j = pool - count + s
+        t = jnp.minimum(jnp.floor(us * (j + 1).astype(us.dtype)).astype(jnp.int32), j)
+        pick = jnp.where(s < count, jnp.where((picks == t).any(), j, t), -1)
+        return jnp.where(slots == s, pick, picks), None
+
+    return jax.lax.scan(step, jnp.full(R, -1, jnp.int32), (slots, u))[0]
+
+
 def _hash_uniform(key, shape, stream=0):
     shape = tuple(shape)
     lead = shape[:-1] if len(shape) > 1 else ()

@@ -6,6 +6,8 @@
 * Seeds are processed in batches (bounded memory); within a batch, when more
   than one device is visible, the seed axis is sharded across devices.
 * Metrics are recorded only on a checkpoint grid (1-based round counts).
+* The seed axis is named ``SEED_AXIS``, so a simulation may branch once for the
+  whole batch (``bandits.core.batch``) instead of computing every branch per seed.
 * Two modes: a fixed horizon (``run_fixed_horizon``) and a stopping time
   (``run_until_stopped``: each seed runs until its stopping rule fires or a cap;
   the loop over chunks exits as soon as every seed in the batch has stopped).
@@ -23,6 +25,7 @@ import numpy as np
 from jax import lax
 
 from . import rng
+from .batch import SEED_AXIS
 from .types import Simulation
 
 INIT_STREAM = 2**31 - 1  # fold_in index of a seed's initial-state key (chunks use 0, 1, ...)
@@ -180,7 +183,7 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
         (carry, buf, g), _ = lax.scan(chunk_body, (carry, buf, jnp.int32(0)), jnp.arange(n_chunks, dtype=jnp.int32))
         return buf
 
-    run_batch = jax.jit(jax.vmap(per_seed))
+    run_batch = jax.jit(jax.vmap(per_seed, axis_name=SEED_AXIS))
     return _run_batches(run_batch, seeds, cfg, grid=grid, kind="fixed")
 
 
@@ -225,7 +228,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
         # t counts rounds actually played when stopped; otherwise it is the cap
         return sim.metrics(carry), jnp.minimum(t, cap), done
 
-    run_batch = jax.jit(jax.vmap(per_seed))
+    run_batch = jax.jit(jax.vmap(per_seed, axis_name=SEED_AXIS))
     return _run_batches(run_batch, seeds, cfg, grid=None, kind="stopping")
 
 
