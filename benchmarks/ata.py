@@ -57,8 +57,8 @@ def main():
           f"jax {jax.__version__} ({jax.default_backend()}), x64={jax.config.jax_enable_x64}")
     print(f"# setting: ATA, n={args.n}, B=23, {args.rounds} rounds, median of {args.repeats} runs")
     base = numpy_rate(problem, alpha, args.rounds, max(1, args.repeats // 2 + 1))
-    print(f"| path | seeds | seed-rounds/s | speed-up vs NumPy | compile (s) |")
-    print(f"|---|---|---|---|---|")
+    print("| path | seeds | seed-rounds/s | speed-up vs NumPy | compile (s) |")
+    print("|---|---|---|---|---|")
     print(f"| NumPy loop (one seed at a time) | 1 | {base:,.0f} | 1.0x | – |", flush=True)
     for s in args.seeds:
         rate, comp = jax_rate(problem, alpha, s, args.rounds, args.repeats)

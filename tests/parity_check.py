@@ -13,7 +13,7 @@ from bandits.allocation.ata_empirical import ata_empirical
 from bandits.allocation.reference import run_ata_numpy
 from bandits.allocation.water_filling import dense
 from bandits.core import RunConfig, log_grid, run_fixed_horizon
-from bandits.core.runner import INIT_STREAM, seed_keys
+from bandits.core.runner import seed_keys
 
 assert jax.config.jax_enable_x64
 name, n, B, K, hp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), json.loads(sys.argv[5])

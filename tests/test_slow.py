@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from bandits.allocation import build, make_problem
-from bandits.core import RunConfig, log_grid, run_fixed_horizon
+from bandits.core import RunConfig, run_fixed_horizon
 
 pytestmark = pytest.mark.slow
 

@@ -19,9 +19,9 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-from jax import lax
 
 from bandits.core.numerics import KahanSum
+from bandits.core.selection import smallest_k
 from bandits.core.types import Simulation
 
 from .time_laws import TimeLaw
@@ -37,8 +37,8 @@ def gta_round_time(first: jax.Array, later: jax.Array, scales: jax.Array, law: T
     m = min(n, budget)
     first_times = law.transform(first, scales)
     if n > m:
-        neg, fastest = lax.top_k(-first_times, m)
-        pending, scale = -neg, scales[fastest]
+        pending, fastest = smallest_k(first_times, m)
+        scale = scales[fastest]
     else:
         pending, scale = first_times, scales
     slots = jnp.arange(m)

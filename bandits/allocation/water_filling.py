@@ -8,8 +8,8 @@ attains minimal |argmax_i a_i s_i| (Lemma B.3) and a_j s_j <= (a_i + 1) s_i for
 all i, j (Lemma C.1).
 
 Vectorised form used in the hot loop:
-1. only the B smallest scores can receive units -> one ``top_k`` over n
-   (none when n <= B);
+1. only the B smallest scores can receive units -> one selection over n
+   (``bandits.core.selection.smallest_k``; none when n <= B);
 2. jump start: the continuous water level L0 = B / sum_j (1/s_j) is a lower
    bound on L* (#{slots <= v} <= sum_j v/s_j), so every slot below
    L0 (1 - 1e-5) is one greedy takes: a_j = #{k : k s_j < L0 (1 - 1e-5)};
@@ -35,6 +35,7 @@ from jax import lax
 
 from bandits.core.batch import branch_on_batch
 from bandits.core.rng import bits_to_unit, hash_bits
+from bandits.core.selection import smallest_k
 
 
 class Allocation(NamedTuple):
@@ -141,18 +142,17 @@ def explore_or_exploit(scores: jax.Array, word: jax.Array, budget: int) -> Alloc
         return branch_on_batch(exploring, explore, exploit, mixed)
 
     # n > B: zero-score workers get keys below every positive score (-priority in (-1, 0)),
-    # so one top_k lists them first in random order, or gives the B smallest scores.
+    # so one selection lists them first in random order, or gives the B smallest scores.
     def by_key():
-        return lax.top_k(-jnp.where(zero, -random_priorities(word, n), scores), m)[1].astype(jnp.int32)
+        return smallest_k(jnp.where(zero, -random_priorities(word, n), scores), m)[1]
 
     def explore():
         order = by_key()
         return Allocation(order, uniform_over(zero, order, budget))
 
     def exploit():
-        neg, idx = lax.top_k(-scores, m)
-        idx = idx.astype(jnp.int32)
-        return Allocation(idx, water_fill(-neg, idx, budget))
+        s, idx = smallest_k(scores, m)
+        return Allocation(idx, water_fill(s, idx, budget))
 
     def mixed():
         order = by_key()
@@ -180,8 +180,8 @@ def optimal_allocation(scores, budget: int) -> np.ndarray:
 
 @partial(jax.jit, static_argnums=1)
 def _dense_allocation(scores, budget):
-    neg, order = lax.top_k(-scores, min(scores.shape[0], budget))
-    return dense(Allocation(order.astype(jnp.int32), water_fill(-neg, order, budget)), scores.shape[0])
+    s, order = smallest_k(scores, min(scores.shape[0], budget))
+    return dense(Allocation(order, water_fill(s, order, budget)), scores.shape[0])
 
 
 def dense(alloc: Allocation, n: int) -> jax.Array:
