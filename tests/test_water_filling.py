@@ -104,16 +104,44 @@ def test_rejects_bad_budget():
         optimal_allocation(np.array([1.0, 2.0]), 0)
 
 
-def test_rank_rule_equals_top_k_order_rule():
-    """n <= B ranks priorities in O(n^2); n > B reads them off top_k: the same units, ties included."""
-    from bandits.allocation.water_filling import uniform_by_rank, uniform_over
+def test_rank_rule_equals_the_reference_priority_rule():
+    """n <= B: extras to the highest priorities, ties to the lower index (O(n^2) ranks vs NumPy lexsort)."""
+    from bandits.allocation.water_filling import uniform_by_rank
 
     rng = np.random.default_rng(5)
     for trial in range(50):
         n, B = int(rng.integers(1, 12)), int(rng.integers(1, 30))
         mask = rng.random(n) < 0.6
+        mask[int(rng.integers(0, n))] = True
         pr = rng.integers(0, 4, size=n).astype(np.float32) / 4 + 0.1  # many ties
-        order = np.lexsort((np.arange(n), -np.where(mask, pr, -1)))  # masked first, priority desc, index asc
-        want = np.zeros(n, int)
-        want[order] = np.asarray(uniform_over(mask, order, B))
-        assert np.array_equal(np.asarray(uniform_by_rank(mask, pr, B)), want)
+        assert np.array_equal(np.asarray(uniform_by_rank(mask, pr, B)), uniform_allocation(mask, pr, B))
+
+
+def test_sampled_exploration_matches_reference_for_n_above_budget():
+    """n > B: Floyd's subsets over the zero-score workers, both z > B and z <= B, as the NumPy reference."""
+    from bandits.allocation.reference import uniform_allocation_sampled
+
+    rng = np.random.default_rng(6)
+    n, B = 70, 9
+    for trial in range(120):
+        z = [1, 3, 9, 10, 40, 70][trial % 6]
+        scores = rng.uniform(1, 5, size=n)
+        scores[rng.choice(n, size=z, replace=False)] = [0.0, -np.inf][trial % 2]
+        word = np.uint32(rng.integers(0, 2**32))
+        alloc = explore_or_exploit(scores, word, B)
+        assert len(set(np.asarray(alloc.workers).tolist())) == B  # distinct slots
+        a = np.zeros(n, int)
+        np.add.at(a, np.asarray(alloc.workers), np.asarray(alloc.units))
+        assert np.array_equal(a, uniform_allocation_sampled(scores <= 0, int(word), B)), (z, trial)
+
+
+def test_nth_set_bit():
+    from bandits.core.rng import nth_set
+
+    rng = np.random.default_rng(7)
+    for n in [1, 5, 31, 32, 33, 100, 459]:
+        mask = rng.random(n) < 0.3
+        mask[0] = True
+        where = np.flatnonzero(mask)
+        got = np.asarray(jax.jit(nth_set)(mask, np.arange(len(where), dtype=np.int32)))
+        assert np.array_equal(got, where), n

@@ -47,6 +47,30 @@ def uniform_allocation(mask: np.ndarray, prio: np.ndarray, budget: int) -> np.nd
     return a
 
 
+def floyd_subset(u: np.ndarray, pool: int, count: int) -> list:
+    """Floyd's algorithm: ``count`` distinct positions of [0, pool), step s using the float32 uniform u[s]."""
+    picks = []
+    for s in range(count):
+        j = pool - count + s
+        t = min(int(np.floor(np.float32(u[s]) * np.float32(j + 1))), j)
+        picks.append(j if t in picks else t)
+    return picks
+
+
+def uniform_allocation_sampled(mask: np.ndarray, word: int, budget: int) -> np.ndarray:
+    """The n > B exploration rule: Floyd's subsets over the masked workers listed in index order."""
+    idx = np.flatnonzero(mask)
+    z = len(idx)
+    u = priorities(word, budget)
+    a = np.zeros(len(mask), dtype=np.int64)
+    if z > budget:
+        a[idx[floyd_subset(u, z, budget)]] = 1
+    else:
+        a[idx] = budget // z
+        a[idx[floyd_subset(u, z, budget % z)]] += 1
+    return a
+
+
 def lcb_scores(totals, counts, k, alpha=None, eta=None):
     L = math.log(2.0) + 2.0 * math.log(k)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -75,7 +99,12 @@ def run_ata_numpy(z: np.ndarray, words: np.ndarray, scales: np.ndarray, budget: 
     for k in range(1, K + 1):
         s = lcb_scores(totals, counts, float(k), alpha, eta)
         zero = s <= 0
-        a = uniform_allocation(zero, priorities(words[k - 1], n), budget) if zero.any() else greedy_allocation(s, budget)
+        if not zero.any():
+            a = greedy_allocation(s, budget)
+        elif n > budget:
+            a = uniform_allocation_sampled(zero, words[k - 1], budget)
+        else:
+            a = uniform_allocation(zero, priorities(words[k - 1], n), budget)
         allocs[k - 1] = a
         owner = np.repeat(np.arange(n), a)  # tasks laid out by worker index
         x = transform(z[k - 1], scales[owner])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from bandits.core.rng import bits_to_unit, hash_bits, random_subset
+from bandits.core.rng import random_subset
 from bandits.core.types import Policy
 
 from .lcb_policy import round_words
@@ -18,7 +18,7 @@ def uta(budget: int) -> Policy:
             units = uniform_by_rank(jnp.ones(n, bool), random_priorities(word, n), budget)
             return Allocation(jnp.arange(n, dtype=jnp.int32), units)
         # n > B: B distinct workers, one task each (Floyd's sampling: no sort over n)
-        workers = random_subset(bits_to_unit(hash_bits(word, budget), jnp.float32), n, budget)
+        workers = random_subset(random_priorities(word, budget), n, budget)
         return Allocation(workers, jnp.ones(budget, jnp.int32))
 
     return Policy(init=lambda params: (), select=select, update=lambda s, a, o, p: s, sample=round_words)

@@ -34,7 +34,7 @@ import numpy as np
 from jax import lax
 
 from bandits.core.batch import branch_on_batch
-from bandits.core.rng import bits_to_unit, hash_bits
+from bandits.core.rng import bits_to_unit, hash_bits, nth_set, random_subset
 from bandits.core.selection import smallest_k
 
 
@@ -70,27 +70,34 @@ def water_fill(s: jax.Array, idx: jax.Array, budget: int) -> jax.Array:
     return a.astype(jnp.int32)
 
 
-def uniform_over(mask: jax.Array, order: jax.Array, budget: int) -> jax.Array:
-    """Units for the candidates in ``order`` when ``budget`` tasks are spread uniformly over ``mask``.
+def uniform_sample(mask: jax.Array, u: jax.Array, budget: int) -> Allocation:
+    """``budget`` tasks spread uniformly over the workers in ``mask``, for n > B; compact (m = B slots).
 
-    Each masked worker gets floor(B/m) units (m = mask.sum()) and B mod m of them,
-    those listed first in ``order``, get one more. ``order`` must list the masked
-    workers first, by decreasing random priority (which makes them a uniformly
-    random subset). This is also correct when m > B
-    (floor(B/m) = 0 and B mod m = B).
+    z = mask.sum() workers. If z > B, B of them chosen uniformly at random get
+    one task each; else each gets floor(B/z) and a uniformly random B mod z of
+    them one more (spec section 3). Random subsets are drawn by Floyd's
+    algorithm (``random_subset``, uniforms ``u`` [B]) over positions 0..z-1 of
+    the masked workers in index order, mapped to workers by ``nth_set``: no
+    selection over n. Slots past z (when z < B) hold unmasked workers with 0 units.
     """
-    m = jnp.maximum(mask.sum(), 1)
-    base = budget // m
-    extra = budget % m
-    pos = jnp.arange(order.shape[0])
-    return (mask[order] * (base + (pos < extra))).astype(jnp.int32)
+    z = mask.sum(dtype=jnp.int32)
+    many = z > budget
+    picks = random_subset(u, z, jnp.where(many, budget, budget % jnp.maximum(z, 1)))
+    q = jnp.arange(budget, dtype=jnp.int32)
+    listed = many | (q < z)  # slot q holds a masked worker (else a filler)
+    position = jnp.where(many, picks, jnp.where(listed, q, q - z))
+    workers = jnp.where(listed, nth_set(mask, position), nth_set(~mask, position))
+    extra = (picks[None, :] == q[:, None]).any(axis=1)  # position q was picked for one more unit
+    units = jnp.where(many, 1, jnp.where(listed, budget // jnp.maximum(z, 1) + extra, 0))
+    return Allocation(workers.astype(jnp.int32), units.astype(jnp.int32))
 
 
 def uniform_by_rank(mask: jax.Array, priority: jax.Array, budget: int) -> jax.Array:
-    """``uniform_over`` for every worker at once (int32[n]), ranking by priority in O(n^2): for n <= B.
+    """``budget`` tasks spread uniformly over ``mask``, for n <= B: int32[n] (every worker is a slot).
 
-    Worker i's rank is the number of masked workers listed before it (higher
-    priority, ties to the lower index), so the units equal ``uniform_over``'s.
+    Each masked worker gets floor(B/z) (z = mask.sum()) and the B mod z masked
+    workers of highest ``priority`` (ties to the lower index) one more: a
+    uniformly random subset. Ranks by an O(n^2) comparison, cheap for n <= B.
     """
     n = mask.shape[0]
     i = jnp.arange(n)
@@ -118,7 +125,9 @@ def explore_or_exploit(scores: jax.Array, word: jax.Array, budget: int) -> Alloc
     water-filling allocation on s. The branch is taken once for the whole seed
     batch when every seed agrees (``branch_on_batch``), so a batch that is
     exploring never pays for water-filling, nor one that exploits for random
-    priorities. ``word``: this round's random 32-bit word (``random_priorities``).
+    draws. ``word``: this round's random 32-bit word, hashed into uniforms by
+    ``random_priorities``: per-worker priorities when n <= B, Floyd's uniforms
+    when n > B.
     """
     scores = jnp.asarray(scores)
     n = scores.shape[0]
@@ -141,24 +150,18 @@ def explore_or_exploit(scores: jax.Array, word: jax.Array, budget: int) -> Alloc
 
         return branch_on_batch(exploring, explore, exploit, mixed)
 
-    # n > B: zero-score workers get keys below every positive score (-priority in (-1, 0)),
-    # so one selection lists them first in random order, or gives the B smallest scores.
-    def by_key():
-        return smallest_k(jnp.where(zero, -random_priorities(word, n), scores), m)[1]
-
+    # n > B: exploring seeds sample among zero-score workers, exploiting ones take the B smallest scores
     def explore():
-        order = by_key()
-        return Allocation(order, uniform_over(zero, order, budget))
+        return uniform_sample(zero, random_priorities(word, budget), budget)
 
     def exploit():
         s, idx = smallest_k(scores, m)
         return Allocation(idx, water_fill(s, idx, budget))
 
     def mixed():
-        order = by_key()
-        s = jnp.where(exploring, 1.0, scores[order])  # keep the exploit branch finite while exploring
-        units = jnp.where(exploring, uniform_over(zero, order, budget), water_fill(s, order, budget))
-        return Allocation(order, units)
+        e = explore()
+        s, idx = smallest_k(jnp.where(exploring, 1.0, scores), m)  # keep the exploit branch finite while exploring
+        return jax.tree.map(lambda a, b: jnp.where(exploring, a, b), e, Allocation(idx, water_fill(s, idx, budget)))
 
     return branch_on_batch(exploring, explore, exploit, mixed)
 

@@ -80,7 +80,8 @@ def random_subset(u: jax.Array, pool, count) -> jax.Array:
     likely. Entries s >= count are -1. R sequential steps of O(R) work, no sort.
     """
     R = u.shape[0]
-    slots = jnp.arange(R)
+    slots = jnp.arange(R, dtype=jnp.int32)
+    pool, count = jnp.asarray(pool, jnp.int32), jnp.asarray(count, jnp.int32)
 
     def step(picks, xs):
         s, us = xs
@@ -90,6 +91,33 @@ def random_subset(u: jax.Array, pool, count) -> jax.Array:
         return jnp.where(slots == s, pick, picks), None
 
     return jax.lax.scan(step, jnp.full(R, -1, jnp.int32), (slots, u))[0]
+
+
+def nth_set(mask: jax.Array, p: jax.Array) -> jax.Array:
+    """Index of the (p+1)-th True entry of the 1-d ``mask``, for each entry of ``p`` (int32, 0 <= p < mask.sum()).
+
+    Rank-select on 32-bit words: pack the mask into words, find each p's word
+    from the running popcounts (n/32 of them), then its bit by a 5-step binary
+    descent on popcounts. O(n + |p| n/32) work, no scan over n per query.
+    Entries of p outside [0, mask.sum()) give unspecified indices.
+    """
+    n = mask.shape[0]
+    blocks = -(-n // 32)
+    bits = jnp.pad(mask, (0, blocks * 32 - n)).reshape(blocks, 32).astype(jnp.uint32)
+    words = (bits << jnp.arange(32, dtype=jnp.uint32)).sum(axis=1, dtype=jnp.uint32)  # distinct bits: sum = or
+    counts = jax.lax.population_count(words).astype(jnp.int32)
+    ends = jnp.cumsum(counts)  # set bits up to and including each word
+    p = jnp.asarray(p, jnp.int32)
+    block = jnp.minimum((ends[None, :] <= p[..., None]).sum(axis=-1), blocks - 1)
+    rank = p - (ends[block] - counts[block])  # rank of the wanted bit inside its word
+    word = words[block]
+    pos = jnp.zeros_like(p)
+    for width in (16, 8, 4, 2, 1):  # is the wanted bit past the next `width` bits from pos?
+        low = jax.lax.population_count((word >> pos.astype(jnp.uint32)) & jnp.uint32((1 << width) - 1))
+        past = rank >= low.astype(jnp.int32)
+        rank = jnp.where(past, rank - low.astype(jnp.int32), rank)
+        pos = jnp.where(past, pos + width, pos)
+    return block * 32 + pos
 
 
 def _hash_uniform(key, shape, stream=0):
