@@ -87,8 +87,8 @@ def task_slots(alloc: Allocation, budget: int) -> jax.Array:
     before = w[None, :] < w[:, None]  # [j, i]: worker i comes before worker j
     start = (before * units[None, :]).sum(axis=1)  # first task of slot j
     u = jnp.arange(budget)[:, None]
-    inside = (u >= start[None, :]) & (u < (start + units)[None, :])  # [B, m]
-    return jnp.argmax(inside, axis=1)
+    inside = (u >= start[None, :]) & (u < (start + units)[None, :])  # [B, m], one True per row
+    return (inside * jnp.arange(w.shape[0])[None, :]).sum(axis=1)  # its column (cheaper than argmax on CPU)
 
 
 def run_tasks(z: jax.Array, alloc: Allocation, law: TimeLaw, scales: jax.Array, budget: int):

@@ -43,7 +43,8 @@ def gta_round_time(first: jax.Array, later: jax.Array, scales: jax.Array, law: T
         pending, scale = first_times, scales
     slots = jnp.arange(m)
     for p in range(budget - 1):  # completions 1 .. B-1: the popped worker starts its next task
-        done = slots == jnp.argmin(pending)  # ties go to the lowest slot
+        # argmin as two plain reductions (XLA-CPU's variadic argmin is slower); ties to the lowest slot
+        done = slots == jnp.where(pending == pending.min(), slots, m).min()
         pending = jnp.where(done, pending + law.transform(later[p], scale), pending)
     return pending.min()  # the B-th completion
 
