@@ -17,13 +17,14 @@ from bandits.core import RunConfig, combine, log_grid, run_fixed_horizon
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.mark.parametrize("name,hp", [
-    ("ata", {"alpha": 3.0}),  # a small alpha: leaves exploration early, so exploitation is compared too
-    ("ata_empirical", {"eta": 0.05}),
+@pytest.mark.parametrize("name,hp,n,budget", [
+    ("ata", {"alpha": 3.0}, 13, 9),  # a small alpha: leaves exploration early, so exploitation is compared too
+    ("ata_empirical", {"eta": 0.05}, 13, 9),
+    ("ata_empirical", {"eta": 0.05}, 7, 9),  # n <= B: no selection, priority ranks, dense updates
 ])
-def test_parity_with_numpy_reference(name, hp):
+def test_parity_with_numpy_reference(name, hp, n, budget):
     env = {**os.environ, "JAX_ENABLE_X64": "1", "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([sys.executable, str(HERE / "parity_check.py"), name, "13", "9", "3000", json.dumps(hp)],
+    out = subprocess.run([sys.executable, str(HERE / "parity_check.py"), name, str(n), str(budget), "3000", json.dumps(hp)],
                          env=env, capture_output=True, text=True, timeout=600, cwd=HERE.parent)
     assert out.returncode == 0, out.stderr[-3000:]
     r = json.loads(out.stdout.strip().splitlines()[-1])

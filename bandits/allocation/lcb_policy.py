@@ -41,6 +41,8 @@ def lcb_policy(lcb: Callable, budget: int) -> Policy:
         return explore_or_exploit(scores, word, budget)
 
     def update(state, alloc: Allocation, sums, params):
+        if state.counts.shape[0] <= budget:  # n <= B: explore_or_exploit's slots are the workers 0..n-1
+            return LCBState(counts=state.counts + alloc.units, totals=state.totals.add(sums))
         return LCBState(
             counts=state.counts.at[alloc.workers].add(alloc.units),
             totals=state.totals.add_at(alloc.workers, sums),
