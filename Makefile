@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# A small but real ATA experiment (Table 1 setting, n = 17, 20 seeds x 1e5 rounds; ~1-2 minutes on 2 CPU cores),
+# A small but real ATA experiment (Table 1 setting, n = 17, 20 seeds x 1e5 rounds; ~20 s on 2 CPU cores),
 # then its figure and table from the stored results.
 demo: install
 	rm -rf $(RESULTS)/demo
