@@ -40,8 +40,3 @@ def branch_on_batch(pred: jax.Array, when_all: Callable, when_none: Callable, mi
     index = jnp.where(count == size, 0, jnp.where(count == 0, 1, 2))
     return lax.switch(index, [when_all, when_none, mixed])
 
-
-def all_in_batch(pred: jax.Array) -> jax.Array:
-    """True (the same for every seed) iff ``pred`` holds for every seed of the batch."""
-    count, size = count_in_batch(pred)
-    return count == size
