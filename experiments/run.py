@@ -8,7 +8,6 @@ naming the problem and the valid choices, exit status 2, no results written.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -46,10 +45,29 @@ def precheck_argv(argv: list[str]) -> None:
 
 
 def _fail(msg: str, out_dir: str | None = None):
+    """One line on stderr, exit 2. Removes only what this run wrote: never a user's file or directory."""
     print(f"bandits-bench: error: {msg}", file=sys.stderr)
-    if out_dir and Path(out_dir).is_dir() and not (Path(out_dir) / "meta.json").exists():
-        shutil.rmtree(out_dir, ignore_errors=True)  # no results written
+    if out_dir:
+        _remove_own_files(Path(out_dir))
     sys.exit(2)
+
+
+def _remove_own_files(out: Path):
+    """Hydra's own files of this job (.hydra/*.yaml, the job log), then the directory only if it is left empty."""
+    from hydra.core.hydra_config import HydraConfig
+
+    try:
+        job_log = out / f"{HydraConfig.get().job.name}.log"
+    except ValueError:
+        job_log = None
+    for f in [out / ".hydra" / n for n in ("config.yaml", "hydra.yaml", "overrides.yaml")] + [job_log]:
+        if f is not None and f.is_file():
+            f.unlink()
+    for d in (out / ".hydra", out):
+        try:
+            d.rmdir()  # only if empty
+        except OSError:
+            pass
 
 
 def load_plugins(modules) -> None:

@@ -131,3 +131,15 @@ def test_slurm_launcher_config_composes(cli, tmp_path):
                "-p", "hydra.launcher"], cwd=tmp_path, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "SlurmLauncher" in out.stdout and "partition: gpu" in out.stdout and "cpus_per_task: 4" in out.stdout
+
+
+@pytest.mark.parametrize("where", ["results", "."])
+def test_bad_run_never_deletes_user_files(cli, tmp_path, where):
+    """A validation error into a directory with the user's files (or the working directory) removes nothing of theirs."""
+    (tmp_path / "results" / "ata").mkdir(parents=True)
+    (tmp_path / "results" / "ata" / "stored.txt").write_text("28-minute reproduction")
+    (tmp_path / "notes.txt").write_text("mine")
+    out = cli(["experiment=ata/figure3", "experiment.seeds=0", f"hydra.run.dir={where}"], cwd=tmp_path, timeout=300)
+    assert out.returncode == 2
+    assert (tmp_path / "results" / "ata" / "stored.txt").read_text() == "28-minute reproduction"
+    assert (tmp_path / "notes.txt").read_text() == "mine"
