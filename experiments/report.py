@@ -1,87 +1,144 @@
 """``bandits-bench-report <result dirs...>``: figures and tables from stored results (never re-runs).
 
-Loads every complete result directory (runs.parquet, curves.parquet, meta.json)
-below the given paths, then calls the analysis of each paper found. Also writes a
-generic comparison table per experiment: final metrics, mean and 95% CI over
-seeds, and a paired t-test against a reference algorithm (same seed = same draws).
+Loads every result directory (runs.parquet, meta.json, curves.parquet where the
+paper stores curves) below the given paths, skipping corrupt ones with a warning,
+then calls the analysis of each paper found (registered once, with the paper).
+Also writes a generic comparison table per experiment: final metrics, mean and
+95% CI over seeds, and a paired t-test against a reference algorithm (same seed
+= same draws).
+
+Outputs go next to the results (``<first dir>/figures``, ``<first dir>/paper``)
+unless ``--figures`` / ``--paper`` say otherwise; the repository's ``figures/`` and
+``paper/`` are written only when named explicitly (``make report-ata`` does).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from bandits.core.registry import Registry
-from bandits.core.results import load_results
+from bandits.core.experiment import discover_papers
+from bandits.core.results import atomic_write_text, load_results
 from bandits.core.stats import mean_ci, paired_test
 
-ROOT = Path(__file__).resolve().parent.parent
-PAPER_REPORTS: Registry = Registry("paper report")
+# columns every result row has that are not metrics
+BASE_ID_COLS = {"algorithm", "env", "seed", "experiment", "t", "run_dir", "hyperparameters", "base_seed", "rng",
+                "x64", "chunk", "cap", "censored", "variant", "label"}
 
 
-def _ata_report(*args, **kwargs):
-    from .ata.analysis import report
-
-    return report(*args, **kwargs)
+class ReportError(Exception):
+    pass
 
 
-PAPER_REPORTS.add("ata", _ata_report)
+def hyperparameter_label(hp_json: str) -> str:
+    try:
+        hp = json.loads(hp_json) if isinstance(hp_json, str) else {}
+    except ValueError:
+        hp = {}
+    return ", ".join(f"{k}={v}" for k, v in sorted(hp.items()))
 
-ID_COLS = {"algorithm", "env", "seed", "n", "B", "law", "experiment", "t", "run_dir"}
+
+def add_variants(df: pd.DataFrame, paper) -> pd.DataFrame:
+    """Columns ``variant`` (what to group by) and ``label`` (what to print).
+
+    An algorithm run with several hyperparameter settings in the same results (a
+    sweep) becomes one variant per setting, labelled with its hyperparameters;
+    otherwise the variant is the algorithm. Selection uses stored columns only.
+    """
+    df = df.copy()
+    if "hyperparameters" not in df:
+        df["hyperparameters"] = "{}"
+    df["hyperparameters"] = df["hyperparameters"].fillna("{}")
+    several = df.groupby("algorithm")["hyperparameters"].transform("nunique") > 1
+    hp_label = df["hyperparameters"].map(hyperparameter_label)
+    df["variant"] = np.where(several, df["algorithm"] + "[" + hp_label + "]", df["algorithm"])
+    display = df["algorithm"].map(paper.display)
+    df["label"] = np.where(several, display + " (" + hp_label + ")", display)
+    return df
 
 
-def comparison_table(runs: pd.DataFrame, reference: str, metrics=None) -> str:
-    """Markdown: per env and metric, each algorithm's mean [95% CI] and a paired test vs ``reference``."""
-    metrics = metrics or [c for c in runs.columns if c not in ID_COLS and runs[c].dtype.kind == "f"]
+def metric_columns(runs: pd.DataFrame, paper) -> list[str]:
+    skip = BASE_ID_COLS | set(paper.id_columns)
+    return [c for c in runs.columns if c not in skip and runs[c].dtype.kind in "fc"]
+
+
+def comparison_table(runs: pd.DataFrame, reference: str, metrics) -> str:
+    """Markdown: per problem and metric, each variant's mean [95% CI] and a paired test vs ``reference``."""
     out = []
-    for env, g in runs.groupby("env"):
-        g = g[g["t"] == g["t"].max()]
-        out += [f"### {env} (t = {int(g['t'].max()):,})", "",
-                f"| algorithm | metric | mean [95% CI] | diff vs {reference} | paired p |", "|---|---|---|---|---|"]
-        ref = g[g["algorithm"] == reference].drop_duplicates("seed").set_index("seed")
+    for env, g in runs.groupby("env", sort=False):
+        if "t" in g:
+            g = g[g["t"] == g["t"].max()]
+        out += [f"### {env}", "", f"| algorithm | metric | mean [95% CI] | diff vs {reference} | paired p |",
+                "|---|---|---|---|---|"]
+        ref = g[g["variant"] == reference].drop_duplicates("seed").set_index("seed")
         for metric in metrics:
-            for alg, a in g.groupby("algorithm"):
+            for variant, a in g.groupby("variant", sort=False):
                 vals = a.drop_duplicates("seed").set_index("seed")[metric]
                 if vals.isna().all():
                     continue
                 m, lo, hi = mean_ci(vals.to_numpy())
                 diff, p = ("", "")
-                if not ref.empty and alg != reference and metric in ref and not ref[metric].isna().all():
+                if not ref.empty and variant != reference and metric in ref and not ref[metric].isna().all():
                     seeds = vals.index.intersection(ref.index)
                     d, pv = paired_test(vals.loc[seeds].to_numpy(), ref.loc[seeds, metric].to_numpy())
                     diff, p = f"{d:+.4g}", ("–" if not np.isfinite(pv) else f"{pv:.2g}")
-                out.append(f"| {alg} | {metric} | {m:.4g} [{lo:.4g}, {hi:.4g}] | {diff} | {p} |")
+                out.append(f"| {a['label'].iloc[0]} | {metric} | {m:.4g} [{lo:.4g}, {hi:.4g}] | {diff} | {p} |")
         out.append("")
     return "\n".join(out)
+
+
+def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, reference: str | None = None,
+           warn=None) -> list[Path]:
+    warn = warn or (lambda msg: print(msg, file=sys.stderr))
+    runs, curves, metas = load_results(dirs, warn=warn)
+    root = Path(dirs[0])
+    figures = Path(figures) if figures is not None else root / "figures"
+    paper_dir = Path(paper_dir) if paper_dir is not None else root / "paper"
+    papers = discover_papers()
+    written = []
+    from experiments.run import load_plugins
+
+    for name in sorted({m.get("experiment", {}).get("paper") for m in metas} - {None}):
+        group = [m for m in metas if m.get("experiment", {}).get("paper") == name]
+        load_plugins(sorted({p for m in group for p in m.get("experiment", {}).get("plugins", [])}))
+        paper = papers.get(name)
+        in_paper = {m["run_dir"] for m in group}
+        r = add_variants(runs[runs.run_dir.isin(in_paper)], paper)
+        c = curves[curves.run_dir.isin(in_paper)]
+        c = add_variants(c, paper) if len(c) else c
+        ref = reference or paper.reference or paper.order(r["algorithm"])[0]
+        if ref not in set(r["variant"]):
+            raise ReportError(f"unknown reference algorithm {ref!r}; valid choices: "
+                              f"{', '.join(sorted(set(r['variant'])))}")
+        written += paper.run_analysis(r, c, group, figures, paper_dir)
+        for exp, re_ in r.groupby("experiment"):
+            path = paper_dir / name / f"comparison_{exp.split('/')[-1]}.md"
+            atomic_write_text(path, f"# {exp}: final metrics over seeds\n\n"
+                              + comparison_table(re_, ref, metric_columns(re_, paper)))
+            written.append(path)
+    return written
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="bandits-bench-report", description=__doc__.splitlines()[0])
     ap.add_argument("dirs", nargs="+", help="result directories (searched recursively)")
-    ap.add_argument("--figures", default=str(ROOT / "figures"), help="where figures go (default: figures/)")
-    ap.add_argument("--paper", default=str(ROOT / "paper"), help="where tables go (default: paper/)")
-    ap.add_argument("--reference", default="ata", help="reference algorithm of the comparison table")
+    ap.add_argument("--figures", default=None, help="where figures go (default: <first dir>/figures)")
+    ap.add_argument("--paper", default=None, help="where tables go (default: <first dir>/paper)")
+    ap.add_argument("--reference", default=None, help="reference algorithm of the comparison table "
+                                                      "(default: the paper's)")
     args = ap.parse_args(argv)
+    from bandits.core.experiment import ConfigError
+    from bandits.core.registry import UnknownNameError
+
     try:
-        runs, curves, metas = load_results(args.dirs)
-    except FileNotFoundError as e:
+        written = report(args.dirs, args.figures, args.paper, args.reference)
+    except (FileNotFoundError, ReportError, UnknownNameError, ConfigError) as e:
         print(f"bandits-bench-report: error: {e}", file=sys.stderr)
         sys.exit(2)
-    papers = sorted({m.get("experiment", {}).get("paper") for m in metas} - {None})
-    written = []
-    for paper in papers:
-        dirs = {m["run_dir"] for m in metas if m.get("experiment", {}).get("paper") == paper}
-        r, c = runs[runs.run_dir.isin(dirs)], curves[curves.run_dir.isin(dirs)]
-        written += PAPER_REPORTS.get(paper)(r, c, [m for m in metas if m["run_dir"] in dirs],
-                                            Path(args.figures), Path(args.paper))
-        for exp, re in r.groupby("experiment"):
-            path = Path(args.paper) / paper / f"comparison_{exp.split('/')[-1]}.md"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"# {exp}: final metrics over seeds\n\n" + comparison_table(re, args.reference))
-            written.append(path)
     for p in written:
         print(p)
     if not written:

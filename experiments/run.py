@@ -1,37 +1,96 @@
-"""``bandits-bench experiment=ata/table1 [runner=smoke] [key=value ...]`` (also ``python -m experiments.run``).
+"""``bandits-bench experiment=<paper>/<preset> [runner=smoke] [key=value ...]`` (also ``python -m experiments.run``).
 
-Each job: resolve the preset, run every (environment, algorithm) with seeds
-vectorised, and write ``runs.parquet``, ``curves.parquet`` and ``meta.json``
-atomically into the Hydra output directory. Bad input -> one line on stderr
-naming the problem and the valid choices, exit status 2, no results written.
+Before anything runs or is written, every job (one, or all jobs of a ``-m`` sweep)
+is composed and checked: config groups, the paper's schema (unknown keys, types,
+missing values), value ranges, algorithm names and hyperparameters (every
+simulation is built), the memory the results will need, and the output
+directory (never one that holds results or a live run, unless
+``runner.resume=true`` skips the complete jobs). Bad input -> one line on stderr
+naming the problem and the valid choices, exit status 2, nothing written.
+
+Each job then runs every (problem, algorithm) with seeds vectorised and writes
+``runs.parquet``, ``curves.parquet`` (fixed-horizon papers) and ``meta.json``
+atomically into its output directory. A job that fails at run time fails alone:
+its one-line reason is collected and printed at the end of the sweep (exit 1).
 """
 from __future__ import annotations
 
+import json
 import os
+import socket
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 BUILTIN_LAUNCHERS = ("basic", "joblib", "submitit_local", "submitit_slurm")
+HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i", "--version", "--resolve",
+                    "--package", "-p", "--shell-completion", "-sc")
+LOCK = ".bandits-run.lock"
+FAILURE_LOG = "BANDITS_BENCH_FAILURE_LOG"
+# results depend on these runner keys; the others (progress, batch size, ...) never change a number
+RESULT_RUNNER_KEYS = ("chunk", "base_seed", "rng", "x64", "max_horizon", "max_seeds", "checkpoints")
 
 
 class UsageError(Exception):
     pass
 
 
-def available(group: str) -> list[str]:
-    """Config options of a group: files under configs/<group>/ (nested names use '/')."""
-    root = CONFIG_DIR / group
-    return sorted(str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.yaml"))
+# ----------------------------------------------------------------------------- argv
+def _split_argv(argv: list[str]):
+    """(config dirs from --config-dir/-cd, multirun?, Hydra flags, overrides)."""
+    dirs, flags, overrides, multirun = [], [], [], False
+    it = iter(argv)
+    for arg in it:
+        if arg in ("--config-dir", "-cd"):
+            d = next(it, None)
+            if d is None:
+                raise UsageError(f"{arg} needs a directory")
+            dirs.append(d)
+            flags += [arg, d]
+        elif arg.startswith("--config-dir="):
+            dirs.append(arg.split("=", 1)[1])
+            flags.append(arg)
+        elif arg in ("-m", "--multirun"):
+            multirun = True
+            flags.append(arg)
+        elif arg.startswith("-"):
+            flags.append(arg)
+        else:
+            overrides.append(arg)
+    return dirs, multirun, flags, overrides
 
 
-def precheck_argv(argv: list[str]) -> None:
+def _search_dirs(config_dirs: list[str], overrides: list[str]) -> list[Path]:
+    dirs = [Path(d).resolve() for d in config_dirs]
+    for o in overrides:
+        key, _, value = o.partition("=")
+        if key.lstrip("+") == "hydra.searchpath":
+            for item in value.strip("[]").split(","):
+                item = item.strip().strip("'\"")
+                if item.startswith("file://"):
+                    dirs.append(Path(item[len("file://"):]).resolve())
+    return dirs + [CONFIG_DIR]
+
+
+def available(group: str, search: list[Path] | None = None) -> list[str]:
+    """Config options of a group: files under <config dir>/<group>/ (nested names use '/')."""
+    names = set()
+    for root in search or [CONFIG_DIR]:
+        root = root / group
+        if root.is_dir():
+            names |= {str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.yaml")
+                      if not p.name.startswith("_")}  # _base.yaml: shared blocks, not presets
+    return sorted(names)
+
+
+def precheck_argv(argv: list[str], search: list[Path] | None = None) -> None:
     """Check config-group choices before Hydra composes (its own errors are multi-line)."""
     groups = {
-        "experiment": available("experiment"),
-        "runner": available("runner"),
-        "hydra/launcher": sorted(set(BUILTIN_LAUNCHERS) | set(available("hydra/launcher"))),
+        "experiment": available("experiment", search),
+        "runner": available("runner", search),
+        "hydra/launcher": sorted(set(BUILTIN_LAUNCHERS) | set(available("hydra/launcher", search))),
     }
     for arg in argv:
         if "=" not in arg or arg.startswith("-"):
@@ -44,39 +103,47 @@ def precheck_argv(argv: list[str]) -> None:
                     raise UsageError(f"unknown {key} {choice!r}; valid choices: {', '.join(groups[key])}")
 
 
-def _fail(msg: str, out_dir: str | None = None):
-    """One line on stderr, exit 2. Removes only what this run wrote: never a user's file or directory."""
-    print(f"bandits-bench: error: {msg}", file=sys.stderr)
-    if out_dir:
-        _remove_own_files(Path(out_dir))
-    sys.exit(2)
+def _job_overrides(overrides: list[str], multirun: bool) -> list[list[str]]:
+    """Every job's overrides (a multirun sweep expanded as Hydra's basic sweeper does)."""
+    if not multirun:
+        return [overrides]
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
 
-
-def _remove_own_files(out: Path):
-    """Hydra's own files of this job (.hydra/*.yaml, the job log), then the directory only if it is left empty."""
-    from hydra.core.hydra_config import HydraConfig
-
+    hydra_ov = [o for o in overrides if o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    task_ov = [o for o in overrides if o not in hydra_ov]
     try:
-        job_log = out / f"{HydraConfig.get().job.name}.log"
-    except ValueError:
-        job_log = None
-    for f in [out / ".hydra" / n for n in ("config.yaml", "hydra.yaml", "overrides.yaml")] + [job_log]:
-        if f is not None and f.is_file():
-            f.unlink()
-    for d in (out / ".hydra", out):
-        try:
-            d.rmdir()  # only if empty
-        except OSError:
-            pass
+        parsed = OverridesParser.create().parse_overrides(task_ov)
+    except Exception as e:  # Hydra's parse errors are multi-line
+        raise UsageError(f"cannot parse the overrides: {str(e).splitlines()[0]}") from None
+    batches = BasicSweeper.split_arguments(parsed, None)
+    return [hydra_ov + list(job) for job in batches[0]] if batches else [hydra_ov]
+
+
+# ----------------------------------------------------------------------------- checks
+def _fail_line(msg: str, status: int = 2):
+    print(f"bandits-bench: error: {msg}", file=sys.stderr)
+    sys.exit(status)
+
+
+def quiet_jax_logs():
+    """No 'Unable to initialize backend' lines on every run (a CPU-only machine is not an error)."""
+    import logging
+
+    for name in ("jax._src.xla_bridge", "jax._src.compiler", "absl"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def load_plugins(modules) -> None:
-    """Import user modules that register algorithms (``plugins: [pkg.module]`` in a preset).
+    """Import user modules that register algorithms or papers (``plugins: [pkg.module]`` in a preset).
 
     The repository root and the working directory are importable, so ``examples.x``
     or a module next to where you run the command works without installing it.
     """
     import importlib
+    import traceback
+
+    from bandits.core.experiment import ConfigError
 
     for path in (str(CONFIG_DIR.parent), os.getcwd()):
         if path not in sys.path:
@@ -84,81 +151,239 @@ def load_plugins(modules) -> None:
     for mod in modules:
         try:
             importlib.import_module(mod)
-        except ImportError as e:
-            raise ValueError(f"cannot import plugin {mod!r}: {e}") from None
+        except ModuleNotFoundError as e:
+            if e.name and mod.startswith(e.name):
+                raise ConfigError(f"cannot import plugin {mod!r}: no such module") from None
+            raise ConfigError(f"plugin {mod!r} failed to import: {type(e).__name__}: {e}") from None
+        except Exception as e:  # a bug in the plugin: its own error and where
+            frame = traceback.extract_tb(e.__traceback__)[-1]
+            raise ConfigError(f"plugin {mod!r} failed to import: {type(e).__name__}: {e} "
+                              f"({frame.filename}:{frame.lineno})") from None
 
 
-def effective_spec(cfg) -> dict:
+def prepare(cfg):
+    """Composed config -> (paper, spec, runner settings, plan). Raises ConfigError / UnknownNameError."""
     from omegaconf import OmegaConf
 
-    spec = OmegaConf.to_container(cfg.experiment, resolve=True)
-    r = cfg.runner
-    if r.get("max_horizon") is not None:
-        spec["horizon"] = min(int(spec["horizon"]), int(r.max_horizon))
-    if r.get("max_seeds") is not None:
-        spec["seeds"] = min(int(spec["seeds"]), int(r.max_seeds))
-    if r.get("checkpoints") is not None:
-        spec["checkpoints"] = int(r.checkpoints)
-    return spec
+    from bandits.core.experiment import (ConfigError, RunnerSchema, available_memory, discover_papers,
+                                         load_config, memory_estimate, plan_experiment)
+
+    runner = load_config(RunnerSchema, cfg.runner, "runner")
+    if "experiment" not in cfg or cfg.experiment is None:
+        raise ConfigError("missing value for experiment; choose a preset with experiment=<paper>/<preset>")
+    exp = cfg.experiment
+    if not OmegaConf.is_dict(exp) or "paper" not in exp:
+        raise ConfigError("missing value for experiment.paper")
+    papers = discover_papers()
+    load_plugins(list(exp.get("plugins") or []))
+    paper = papers.get(exp.paper)
+    spec = load_config(paper.schema, exp, "experiment")
+    if runner.max_horizon is not None:
+        spec.horizon = min(spec.horizon, runner.max_horizon)
+    if runner.max_seeds is not None:
+        spec.seeds = min(spec.seeds, runner.max_seeds)
+    if runner.checkpoints is not None:
+        spec.checkpoints = runner.checkpoints
+    runner_map = OmegaConf.to_container(OmegaConf.structured(runner))
+    plan = plan_experiment(paper, spec, runner_map)
+    need, have = memory_estimate(plan), available_memory()
+    if have and need > 0.7 * have:
+        raise ConfigError(f"the results would need about {need / 2**30:.1f} GiB of memory ({have / 2**30:.1f} GiB "
+                          f"here); lower experiment.seeds or experiment.checkpoints, or split the sweep")
+    return paper, spec, runner, plan
 
 
-def job(cfg) -> str:
-    """Run one Hydra job; returns the output directory."""
+def _result_config(config: dict) -> dict:
+    """The parts of a resolved config that determine the results (for resume)."""
+    runner = config.get("runner", {})
+    return {"experiment": config.get("experiment"), "runner": {k: runner.get(k) for k in RESULT_RUNNER_KEYS}}
+
+
+def _lock_is_live(lock: Path) -> bool:
+    try:
+        info = json.loads(lock.read_text())
+    except (OSError, ValueError):
+        return True  # unreadable: assume a run is starting
+    if info.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(info.get("pid", -1)), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def check_output_dir(out: Path, config: dict, resume: bool) -> str:
+    """'run', 'skip' (complete, same config, resume) or raise UsageError (results or a live run there)."""
+    lock = out / LOCK
+    if lock.exists() and _lock_is_live(lock):
+        raise UsageError(f"{out} is in use by a live run ({lock}); wait for it or choose another output directory")
+    meta = out / "meta.json"
+    if meta.exists():
+        if not resume:
+            raise UsageError(f"{out} already holds results; choose another output directory "
+                             f"(hydra.run.dir / hydra.sweep.dir), or add runner.resume=true to skip complete jobs")
+        try:
+            stored = json.loads(meta.read_text()).get("config", {})
+        except (OSError, ValueError):
+            return "run"  # unreadable results are redone
+        if _result_config(stored) != _result_config(config):
+            raise UsageError(f"{out} holds results of a different config; resume needs the same settings "
+                             f"(or choose another output directory)")
+        return "skip"
+    return "run"
+
+
+def precheck(argv: list[str]) -> None:
+    """Compose and check every job of the command before any of them runs."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    config_dirs, multirun, _, overrides = _split_argv(argv)
+    search = _search_dirs(config_dirs, overrides)
+    precheck_argv(overrides, search)
+    extra = [f"hydra.searchpath=[{','.join('file://' + str(d) for d in search[:-1])}]"] \
+        if len(search) > 1 and not any(o.lstrip("+").startswith("hydra.searchpath") for o in overrides) else []
+    jobs = _job_overrides(overrides, multirun)
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
+        for num, job_ov in enumerate(jobs):
+            try:
+                cfg = compose("config", overrides=extra + job_ov + ([f"hydra.job.num={num}"] if multirun else []),
+                              return_hydra_config=True)
+            except Exception as e:  # Hydra's composition errors: first line only
+                raise UsageError(str(e).splitlines()[0]) from None
+            _, _, runner, _ = prepare(cfg)
+            out = Path(cfg.hydra.sweep.dir) / str(cfg.hydra.sweep.subdir) if multirun else Path(cfg.hydra.run.dir)
+            task = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+            check_output_dir(out, OmegaConf.to_container(task, resolve=True), runner.resume)
+
+
+# ----------------------------------------------------------------------------- one job
+def _record_failure(out_dir: str, msg: str):
+    path = os.environ.get(FAILURE_LOG)
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps({"dir": out_dir, "error": msg}) + "\n")
+
+
+def job(cfg) -> str | None:
+    """Run one Hydra job; returns the output directory (None if it failed)."""
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import OmegaConf
 
-    out_dir = HydraConfig.get().runtime.output_dir
+    from bandits.core.experiment import ConfigError
+    from bandits.core.registry import UnknownNameError
+
+    quiet_jax_logs()
+    out = Path(HydraConfig.get().runtime.output_dir)
+    multirun = HydraConfig.get().mode.name == "MULTIRUN"
+    container = OmegaConf.to_container(cfg, resolve=True)
+    created = not any(out.iterdir()) if out.is_dir() else True
+    lock = out / LOCK
     try:
         import jax
 
-        jax.config.update("jax_enable_x64", bool(cfg.runner.x64))
-        from bandits.core.registry import UnknownNameError
-        from bandits.core.results import environment_info, git_revision, write_results
-
-        from .kinds import KINDS
-
-        kind = KINDS.get(cfg.experiment.kind)()
-        spec = effective_spec(cfg)
-        load_plugins(spec.get("plugins") or [])
-        kind.validate(spec)
-    except (UnknownNameError, ValueError, KeyError) as e:
-        _fail(str(e), out_dir)
-    t0 = time.perf_counter()
+        paper, spec, runner, plan = prepare(cfg)
+        jax.config.update("jax_enable_x64", bool(runner.x64 or paper.x64))
+        if check_output_dir(out, container, runner.resume) == "skip":
+            print(f"skipped (complete results with the same config): {out}", file=sys.stderr)
+            return str(out)
+        out.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            if _lock_is_live(lock):
+                raise UsageError(f"{out} is in use by a live run ({lock})") from None
+            lock.unlink(missing_ok=True)  # a killed run's lock
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
+    except (ConfigError, UnknownNameError, UsageError) as e:
+        return _job_failed(str(e), out, created, None, multirun, status=2)
     try:
-        runs, curves, timings = kind.run(spec, OmegaConf.to_container(cfg.runner, resolve=True),
-                                         log=lambda *a, **k: print(*a, **k))
-    except FloatingPointError as e:
-        _fail(str(e), out_dir)
-    except ValueError as e:  # late validation (e.g. law parameters)
-        _fail(str(e), out_dir)
+        return _run_job(cfg, paper, spec, runner, plan, out, container)
+    except (FloatingPointError, MemoryError, OSError, ValueError) as e:
+        msg = f"{type(e).__name__}: {e}" if isinstance(e, (MemoryError, OSError)) else str(e)
+        if isinstance(e, OSError) and e.strerror:
+            msg = f"cannot write results to {out}: {e.strerror}"
+        return _job_failed(msg, out, created, lock, multirun, status=1)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _job_failed(msg: str, out: Path, created: bool, lock: Path | None, multirun: bool, status: int):
+    print(f"bandits-bench: error: {msg}", file=sys.stderr)
+    if lock is not None:
+        lock.unlink(missing_ok=True)
+    if created:  # the directory is ours and holds nothing else: remove it
+        for d in (out / ".hydra", out):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+    if multirun:
+        _record_failure(str(out), msg)
+        return None
+    sys.exit(status)
+
+
+def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
+    from hydra.core.hydra_config import HydraConfig
+
+    from bandits.core.experiment import run_experiment
+    from bandits.core.results import environment_info, git_revision, write_results
+
+    t0 = time.perf_counter()
+    env = environment_info()
+    extra = {"base_seed": runner.base_seed, "rng": runner.rng, "x64": env["x64"], "chunk": runner.chunk}
+    runs, curves, timings = run_experiment(plan, extra_columns=extra)
     wall = time.perf_counter() - t0
     meta = {
-        "experiment": {"name": spec.get("name"), "paper": spec.get("paper"), "kind": spec.get("kind")},
-        "config": OmegaConf.to_container(cfg, resolve=True),
-        "effective": {"horizon": spec["horizon"], "seeds": spec["seeds"]},
+        "experiment": {"name": spec.name, "paper": paper.name, "plugins": list(spec.plugins)},
+        "config": container,
+        "effective": {"horizon": spec.horizon, "seeds": spec.seeds},
         "overrides": list(HydraConfig.get().overrides.task),
         "git_revision": git_revision(Path(__file__).resolve().parent),
-        "environment": environment_info(),
+        "environment": env,
         "wall_time_s": wall,
         "timings": timings,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    write_results(out_dir, runs, curves, meta)
-    print(f"results: {out_dir} ({len(runs)} runs, {wall:.1f}s)", file=sys.stderr)
-    return out_dir
+    write_results(out, runs, curves, meta)
+    print(f"results: {out} ({len(runs)} runs, {wall:.1f}s)", file=sys.stderr)
+    return str(out)
 
 
+# ----------------------------------------------------------------------------- entry point
 def main(argv: list[str] | None = None):
     import hydra
 
-    argv = sys.argv[1:] if argv is None else argv
+    argv = sys.argv[1:] if argv is None else list(argv)
+    quiet_jax_logs()
+    if not any(a in HYDRA_INFO_FLAGS or a.startswith(("--cfg=", "--package=")) for a in argv):
+        from bandits.core.experiment import ConfigError
+        from bandits.core.registry import UnknownNameError
+
+        try:
+            precheck(argv)
+        except (UsageError, ConfigError, UnknownNameError) as e:
+            _fail_line(str(e))
+    fd, failures = tempfile.mkstemp(prefix="bandits-bench-failures-", suffix=".jsonl")
+    os.close(fd)
+    os.environ[FAILURE_LOG] = failures
+    sys.argv = [sys.argv[0]] + argv
     try:
-        precheck_argv(argv)
-    except UsageError as e:
-        print(f"bandits-bench: error: {e}", file=sys.stderr)
-        sys.exit(2)
-    sys.argv = [sys.argv[0]] + list(argv)
-    hydra.main(version_base=None, config_path=str(CONFIG_DIR), config_name="config")(job)()
+        hydra.main(version_base=None, config_path=str(CONFIG_DIR), config_name="config")(job)()
+        lines = [json.loads(line) for line in Path(failures).read_text().splitlines() if line.strip()]
+    finally:
+        Path(failures).unlink(missing_ok=True)
+    if lines:
+        print(f"bandits-bench: {len(lines)} job(s) failed; the others' results are kept:", file=sys.stderr)
+        for f in lines:
+            print(f"  {f['dir']}: {f['error']}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

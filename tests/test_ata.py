@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from bandits.allocation import build, make_problem, make_time_law
-from bandits.allocation.experiment import ConfigError, run as run_experiment
 from bandits.allocation.sgd import quadratic_problem, sgd_simulation
 from bandits.core import RunConfig, combine, log_grid, run_fixed_horizon
 
@@ -129,10 +128,15 @@ def test_sgd_once_equals_sgd_inside():
 
 
 def test_experiment_validation_names_valid_choices():
-    spec = dict(algorithms=["ata", "nope"], env=dict(law="shifted_exponential", base=29, power=0.5, budget=23, n=5),
-                horizon=10, seeds=1)
-    with pytest.raises(ConfigError, match="valid choices: ata, ata_empirical, gta, ofta, uta"):
-        run_experiment(spec, {})
+    from bandits.allocation.paper import PAPER, AllocationEnv, AllocationExperiment, SgdProblem
+    from bandits.core.experiment import plan_experiment
+    from bandits.core.registry import UnknownNameError
+
+    spec = AllocationExperiment(name="t", paper="ata", algorithms=["ata", "nope"], horizon=10, seeds=1,
+                                env=AllocationEnv(law="shifted_exponential", base=29.0, power=0.5, budget=23, n=5),
+                                sgd=False, sgd_mode="once", sgd_problem=SgdProblem(100, 1e-4, 1e-3))
+    with pytest.raises(UnknownNameError, match="valid choices: ata, ata_empirical, gta, ofta, uta"):
+        plan_experiment(PAPER, spec, {"chunk": 64})
 
 
 def _gta_replay(first, later, scales, budget, transform):

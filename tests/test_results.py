@@ -23,7 +23,7 @@ def test_curves_are_long_form():
 def test_write_is_atomic_on_crash(tmp_path, monkeypatch):
     runs, curves = frames()
     calls = {"n": 0}
-    real = R._atomic_write_bytes
+    real = R.atomic_write_bytes
 
     def crash_on_second(path, data):
         calls["n"] += 1
@@ -31,14 +31,14 @@ def test_write_is_atomic_on_crash(tmp_path, monkeypatch):
             raise KeyboardInterrupt("interrupted mid-write")
         return real(path, data)
 
-    monkeypatch.setattr(R, "_atomic_write_bytes", crash_on_second)
+    monkeypatch.setattr(R, "atomic_write_bytes", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         R.write_results(tmp_path, runs, curves, {"x": 1})
     # no half-written file, no temp litter, and no meta.json: the directory is not a complete result
     assert not (tmp_path / "meta.json").exists()
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
     assert R.find_result_dirs([tmp_path]) == []
-    monkeypatch.setattr(R, "_atomic_write_bytes", real)
+    monkeypatch.setattr(R, "atomic_write_bytes", real)
     R.write_results(tmp_path, runs, curves, {"x": 1})
     assert R.find_result_dirs([tmp_path]) == [tmp_path]
     r, c, metas = R.load_results([tmp_path])

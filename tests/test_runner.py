@@ -9,14 +9,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from bandits.allocation import build, make_problem
 from bandits.core import RunConfig, Simulation, log_grid, run_fixed_horizon, run_until_stopped
+from toys import bandit_sim, random_walk_until
 
 
 @pytest.fixture(scope="module")
-def ata_sim():
-    p = make_problem(7, 5, base=29.0, power=0.5)
-    return build("ata_empirical", p, eta=1.0)
+def ata_sim():  # the name stays: any learning simulation with its own and its environment's noise
+    return bandit_sim()
 
 
 def run(sim, seeds, horizon=600, chunk=128, batch_size=1000, grid_points=12):
@@ -37,7 +36,7 @@ def test_same_seed_same_results_and_different_seeds_differ(ata_sim):
     a, b = run(ata_sim, [0, 1]), run(ata_sim, [0, 1])
     for k in a.metrics:
         np.testing.assert_array_equal(a.metrics[k], b.metrics[k])
-    assert not np.array_equal(a.metrics["runtime"][0], a.metrics["runtime"][1])
+    assert not np.array_equal(a.metrics["reward"][0], a.metrics["reward"][1])
 
 
 def test_chunking_is_exact_for_ragged_horizons():
@@ -78,17 +77,6 @@ def test_nan_metric_fails_loudly():
         run_fixed_horizon(bad, [0], RunConfig(horizon=10, progress=False), log_grid(10, 5))
 
 
-def random_walk_until(threshold):
-    """Toy stopping rule: a +-1 random walk stops when |S_t| >= threshold."""
-    return Simulation(
-        init=lambda key: jnp.int32(0),
-        sample=lambda key, rounds: jax.random.rademacher(key, (rounds,), dtype=jnp.int32),
-        step=lambda s, x, t: s + x,
-        metrics=lambda s: {"position": s.astype(jnp.float32)},
-        stopped=lambda s: jnp.abs(s) >= threshold,
-    )
-
-
 def test_stopping_time_mode():
     sim = random_walk_until(10)
     res = run_until_stopped(sim, range(200), RunConfig(horizon=100_000, chunk=64, progress=False))
@@ -115,27 +103,31 @@ def test_stopping_loop_exits_early():
 
 
 SHARD_SCRIPT = textwrap.dedent("""
-    import json, jax, numpy as np
-    from bandits.allocation import build, make_problem
-    from bandits.core import RunConfig, log_grid, run_fixed_horizon
+    import json, sys, jax, numpy as np
+    sys.path.insert(0, sys.argv[1])
+    from toys import bandit_sim, random_walk_until
+    from bandits.core import RunConfig, log_grid, run_fixed_horizon, run_until_stopped
     assert jax.device_count() == 4, jax.devices()
-    sim = build("uta", make_problem(9, 4, base=29.0, power=0.5))
-    res = run_fixed_horizon(sim, range(6), RunConfig(horizon=300, chunk=64, batch_size=3, progress=False),
+    res = run_fixed_horizon(bandit_sim(), range(6), RunConfig(horizon=300, chunk=64, batch_size=3, progress=False),
                             log_grid(300, 8))
-    print(json.dumps(res.metrics["runtime"].tolist()))
+    stop = run_until_stopped(random_walk_until(6), range(10), RunConfig(horizon=10**5, chunk=16, batch_size=4,
+                                                                         progress=False))
+    print(json.dumps([res.metrics["reward"].tolist(), stop.stopping_time.tolist()]))
 """)
 
 
 def test_sharded_over_four_host_devices_matches_single_device():
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([sys.executable, "-c", SHARD_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", SHARD_SCRIPT, os.path.dirname(__file__)], env=env,
+                         capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     import json
 
-    sharded = np.array(json.loads(out.stdout.strip().splitlines()[-1]))
-    single = run(build("uta", make_problem(9, 4, base=29.0, power=0.5)), range(6), horizon=300, chunk=64,
-                 grid_points=8).metrics["runtime"]
-    np.testing.assert_allclose(sharded, single, rtol=1e-6)
+    sharded, taus = json.loads(out.stdout.strip().splitlines()[-1])
+    single = run(bandit_sim(), range(6), horizon=300, chunk=64, grid_points=8).metrics["reward"]
+    np.testing.assert_array_equal(np.array(sharded, np.float32), single)
+    alone = run_until_stopped(random_walk_until(6), range(10), RunConfig(horizon=10**5, chunk=16, progress=False))
+    np.testing.assert_array_equal(taus, alone.stopping_time)
 
 
 def test_progress_reporting_does_not_change_results(ata_sim, capsys):
@@ -166,3 +158,26 @@ def test_branch_on_batch_takes_one_branch_per_batch_and_keeps_seeds_independent(
     # unbatched (a batch of one) and under a plain vmap without the axis name: same values
     assert [int(step(jnp.int32(v), 5)[0]) for v in (0, 9, 3)] == [1, 11, 4]
     assert jax.vmap(step)(jnp.array([0, 9, 3]), jnp.array([5, 5, 5]))[0].tolist() == [1, 11, 4]
+
+
+def test_refilling_finished_slots_keeps_every_seed_result_and_saves_work():
+    """Stopped seeds hand their slot to waiting seeds: same per-seed results, far fewer slot-rounds."""
+    sim = random_walk_until(8)
+    seeds = range(40)
+    base = RunConfig(horizon=100_000, chunk=16, batch_size=8, progress=False)
+    from dataclasses import replace
+
+    plain = run_until_stopped(sim, seeds, replace(base, refill=False))
+    refilled = run_until_stopped(sim, seeds, base)
+    wide = run_until_stopped(sim, seeds, replace(base, batch_size=64))
+    narrow = run_until_stopped(sim, seeds, replace(base, batch_size=3))
+    for other in (refilled, wide, narrow):
+        np.testing.assert_array_equal(other.stopping_time, plain.stopping_time)
+        np.testing.assert_array_equal(other.metrics["position"], plain.metrics["position"])
+        np.testing.assert_array_equal(other.stopped, plain.stopped)
+    again = run_until_stopped(sim, seeds, base)
+    np.testing.assert_array_equal(again.stopping_time, refilled.stopping_time)
+    # cost: the refilled run computes about sum(tau) (+ a chunk per seed), never batch x slowest per batch
+    total = plain.stopping_time.sum()
+    assert refilled.slot_rounds < plain.slot_rounds
+    assert refilled.slot_rounds <= total + 40 * 16 + 8 * 16 * np.log2(8) + plain.stopping_time.max()

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bandits.core.numerics import KahanSum
+from bandits.core.experiment import Problem
 from bandits.core.types import Environment
 
 from .time_laws import TimeLaw, make_time_law, worker_scales
@@ -42,18 +43,35 @@ class ClockState(NamedTuple):
     rounds: jax.Array  # int32, rounds played
 
 
-class AllocationProblem(NamedTuple):
-    """Static description: law, budget, n, plus the params pytree for the runner."""
+class AllocationView(NamedTuple):
+    """What an allocation learner may know (the learner's view).
+
+    ``mean_bound`` = max_i mu_i: the paper's tuning of ATA assumes an upper bound
+    alpha >= max_i ||X_i||_psi1 is known and sets alpha = 2 max_i mu_i (Section 7),
+    so this one number is known; the per-worker means are not.
+    """
+
+    n: int
+    budget: int
+    mean_bound: float
+
+
+class AllocationSetting(NamedTuple):
+    """Static description for simulations that replay the environment themselves (GTA) and for SGD."""
 
     law: TimeLaw
     budget: int
     n: int
-    params: AllocationParams
-    label: str
 
 
 def make_problem(n: int, budget: int, law: str = "shifted_exponential", base: float = 29.0, power: float = 0.5,
-                 law_kwargs: dict | None = None) -> AllocationProblem:
+                 law_kwargs: dict | None = None) -> Problem:
+    """One ATA instance: c_i = base * i^power, X_i from ``law``, budget B.
+
+    Returns a core ``Problem``: ``known`` (n, B, max_i mu_i) for the learner;
+    ``params`` (scales, means, a_bar, l(a_bar, mu)) for the environment and the
+    metrics; ``oracle`` = a_bar for the OFTA baseline.
+    """
     if int(n) < 1:
         raise ValueError(f"number of workers n must be >= 1, got {n}")
     if int(budget) < 1:
@@ -73,7 +91,16 @@ def make_problem(n: int, budget: int, law: str = "shifted_exponential", base: fl
     )
     power_s = {0.5: "sqrt(i)", 1.0: "i", 0.0: "1"}.get(float(power), f"i^{power:g}")
     label = f"{time_law.name}[{base:g}*{power_s}] n={n} B={budget}"
-    return AllocationProblem(law=time_law, budget=int(budget), n=int(n), params=params, label=label)
+    known = AllocationView(n=int(n), budget=int(budget), mean_bound=float(np.max(np.asarray(params.means))))
+    return Problem(
+        label=label,
+        columns={"n": int(n), "B": int(budget), "law": time_law.name, "base": float(base), "power": float(power)},
+        known=known,
+        env=allocation_env(time_law, int(budget)),
+        params=params,
+        oracle=Allocation(params.optimal_workers, params.optimal_units),
+        static=AllocationSetting(time_law, int(budget), int(n)),
+    )
 
 
 def task_slots(alloc: Allocation, budget: int) -> jax.Array:

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from bandits.core import streams
 from bandits.core.numerics import KahanSum
 from bandits.core.selection import smallest_k
 from bandits.core.types import Simulation
@@ -62,8 +63,8 @@ def gta_simulation(law: TimeLaw, budget: int, params) -> Simulation:
         return GTAState(KahanSum.zeros(), KahanSum.zeros(), jnp.int32(0))
 
     def sample(key, rounds):
-        key = jax.random.fold_in(key, 0)  # the environment's sub-stream, as in ``interact``
-        k1, k2 = jax.random.fold_in(key, 1), jax.random.fold_in(key, 2)
+        k1 = streams.sub(key, streams.ENVIRONMENT, streams.FIRST_DRAWS)  # the environment's stream, as in ``interact``
+        k2 = streams.sub(key, streams.ENVIRONMENT, streams.LATER_DRAWS)
         return law.standard(k1, (rounds, n)), law.standard(k2, (rounds, max(budget - 1, 1)))
 
     def step(state, noise, t):

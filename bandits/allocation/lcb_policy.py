@@ -23,7 +23,7 @@ class LCBState(NamedTuple):
     totals: KahanSum  # [n]        T_i, total observed time
 
 
-def round_words(key, rounds, params):
+def round_words(key, rounds, known):
     """One random 32-bit word per round, hashed into per-worker priorities when needed."""
     return jax.random.bits(key, (rounds,), jnp.uint32)
 
@@ -31,16 +31,15 @@ def round_words(key, rounds, params):
 def lcb_policy(lcb: Callable, budget: int) -> Policy:
     """``lcb(totals, counts, k) -> scores`` with -inf for unsampled workers."""
 
-    def init(params):
-        n = params.scales.shape[0]
-        return LCBState(counts=jnp.zeros(n, jnp.int32), totals=KahanSum.zeros(n))
+    def init(known):
+        return LCBState(counts=jnp.zeros(known.n, jnp.int32), totals=KahanSum.zeros(known.n))
 
-    def select(state, word, t, params) -> Allocation:
+    def select(state, word, t, known) -> Allocation:
         k = (t + 1).astype(state.totals.total.dtype)  # 1-based round index
         scores = lcb(state.totals.value, state.counts, k)
         return explore_or_exploit(scores, word, budget)
 
-    def update(state, alloc: Allocation, sums, params):
+    def update(state, alloc: Allocation, sums, known):
         if state.counts.shape[0] <= budget:  # n <= B: explore_or_exploit's slots are the workers 0..n-1
             return LCBState(counts=state.counts + alloc.units, totals=state.totals.add(sums))
         return LCBState(

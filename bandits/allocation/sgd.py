@@ -21,10 +21,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bandits.core import rng
+from bandits.core import rng, streams
 from bandits.core.types import Simulation
 
-SGD_STREAM = 3  # noise sub-stream (``interact`` uses 0 and 1)
 
 
 class QuadraticProblem(NamedTuple):
@@ -63,7 +62,7 @@ def sgd_simulation(problem: QuadraticProblem, budget: int) -> Simulation:
         return jnp.asarray(problem.x0, dtype)
 
     def sample(key, rounds):
-        return rng.normal(jax.random.fold_in(key, SGD_STREAM), (rounds,)).astype(dtype)
+        return rng.normal(streams.sub(key, streams.COMPANION), (rounds,)).astype(dtype)
 
     def step(x, xi, t):
         g = apply_A(x) - b + batch_std * xi

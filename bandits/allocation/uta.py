@@ -12,8 +12,8 @@ from .water_filling import Allocation, random_priorities, uniform_by_rank
 
 
 def uta(budget: int) -> Policy:
-    def select(state, word, t, params) -> Allocation:
-        n = params.scales.shape[0]
+    def select(state, word, t, known) -> Allocation:
+        n = known.n
         if n <= budget:  # everyone works; the B mod n extra units go to the highest priorities
             units = uniform_by_rank(jnp.ones(n, bool), random_priorities(word, n), budget)
             return Allocation(jnp.arange(n, dtype=jnp.int32), units)
@@ -21,4 +21,4 @@ def uta(budget: int) -> Policy:
         workers = random_subset(random_priorities(word, budget), n, budget)
         return Allocation(workers, jnp.ones(budget, jnp.int32))
 
-    return Policy(init=lambda params: (), select=select, update=lambda s, a, o, p: s, sample=round_words)
+    return Policy(init=lambda known: (), select=select, update=lambda s, a, o, p: s, sample=round_words)

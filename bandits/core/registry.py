@@ -41,6 +41,10 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         return sorted(self._items)
 
+    def in_order(self) -> list[str]:
+        """Names in registration order (built-ins first, then plugins)."""
+        return list(self._items)
+
     def __contains__(self, name: str) -> bool:
         return name in self._items
 

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
@@ -99,10 +100,23 @@ def environment_info() -> Dict[str, object]:
     }
 
 
-def _atomic_write_bytes(path: Path, data: bytes):
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename (mode 0644 under the usual umask).
+
+    Readers never see a half-written file; a failure leaves no temporary file behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600: results are shared files
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -111,57 +125,94 @@ def _atomic_write_bytes(path: Path, data: bytes):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    return path
 
 
-def write_results(out_dir: str | os.PathLike, runs: pd.DataFrame, curves: pd.DataFrame, meta: Mapping) -> Path:
-    """Validate, then write all three files atomically (temp files + rename; meta.json last).
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode())
 
-    A crash before the renames leaves no result file; ``meta.json`` is renamed last,
-    so its presence marks a complete result directory.
+
+def strict_json(obj) -> str:
+    """JSON without NaN/Infinity (strict JSON): non-finite floats become null."""
+
+    def clean(x):
+        if isinstance(x, float):
+            return x if np.isfinite(x) else None
+        if isinstance(x, (np.floating, np.integer, np.bool_)):
+            return clean(x.item())
+        if isinstance(x, Mapping):
+            return {str(k): clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        return x
+
+    return json.dumps(clean(obj), indent=2, sort_keys=True, default=str, allow_nan=False)
+
+
+def write_results(out_dir: str | os.PathLike, runs: pd.DataFrame, curves: pd.DataFrame | None, meta: Mapping) -> Path:
+    """Validate, then write the files atomically (temp files + rename; meta.json last).
+
+    ``curves`` may be None (stopping-time runs store one row per seed only). A
+    crash before the renames leaves no result file; ``meta.json`` is renamed
+    last, so its presence marks a complete result directory.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     assert_finite(runs, "runs", group="algorithm")
-    assert_finite(curves, "curves")
     payloads = {}
-    for name, df in (("runs.parquet", runs), ("curves.parquet", curves)):
-        import io
-
+    frames = [("runs.parquet", runs)] + ([("curves.parquet", curves)] if curves is not None else [])
+    if curves is not None:
+        assert_finite(curves, "curves")
+    for name, df in frames:
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
         payloads[name] = buf.getvalue()
-    payloads["meta.json"] = json.dumps(meta, indent=2, sort_keys=True, default=str).encode()
-    for name in RESULT_FILES:  # meta.json last
-        _atomic_write_bytes(out / name, payloads[name])
+    payloads["meta.json"] = strict_json({**meta, "files": [name for name, _ in frames]}).encode()
+    for name in [n for n, _ in frames] + ["meta.json"]:  # meta.json last
+        atomic_write_bytes(out / name, payloads[name])
     return out
 
 
 def find_result_dirs(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Every directory below ``paths`` holding a complete result (meta.json present)."""
+    """Every directory below ``paths`` holding a result (meta.json present)."""
     found = []
     for p in paths:
         p = Path(p)
         if not p.exists():
             raise FileNotFoundError(f"no such result directory: {p}")
         for meta in sorted(p.rglob("meta.json")) if p.is_dir() else []:
-            d = meta.parent
-            if all((d / f).exists() for f in RESULT_FILES):
-                found.append(d)
+            found.append(meta.parent)
     return sorted(set(found))
 
 
-def load_results(dirs: Iterable[str | os.PathLike]):
-    """Concatenate runs and curves of several result directories; adds a ``run_dir`` column."""
+def load_results(dirs: Iterable[str | os.PathLike], warn=None):
+    """Concatenate runs and curves of several result directories; adds a ``run_dir`` column.
+
+    A corrupt or truncated directory (unreadable meta.json or parquet, a missing
+    file) is skipped with one warning line naming it; the others are loaded.
+    Returns (runs, curves or an empty frame, metas).
+    """
+    warn = warn or (lambda msg: print(msg, file=sys.stderr))
     runs, curves, metas = [], [], []
     for d in find_result_dirs(dirs):
-        meta = json.loads((d / "meta.json").read_text())
-        r = pd.read_parquet(d / "runs.parquet")
-        c = pd.read_parquet(d / "curves.parquet")
+        try:
+            meta = json.loads((d / "meta.json").read_text())
+            files = meta.get("files", list(RESULT_FILES[:2]))  # results before "files" was stored had both
+            r = pd.read_parquet(d / "runs.parquet")
+            c = pd.read_parquet(d / "curves.parquet") if "curves.parquet" in files else None
+            if r.empty or (c is not None and c.empty):
+                raise ValueError("empty result file")
+        except Exception as e:  # noqa: BLE001 -- any corruption: skip this directory, keep the others
+            warn(f"warning: skipping {d}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            continue
         r["run_dir"] = str(d)
-        c["run_dir"] = str(d)
         runs.append(r)
-        curves.append(c)
+        if c is not None:
+            c["run_dir"] = str(d)
+            curves.append(c)
         metas.append({**meta, "run_dir": str(d)})
     if not runs:
-        raise FileNotFoundError("no complete result directories (runs.parquet, curves.parquet, meta.json) found")
-    return pd.concat(runs, ignore_index=True), pd.concat(curves, ignore_index=True), metas
+        raise FileNotFoundError("no complete result directories (runs.parquet and meta.json) found")
+    curves_df = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
+        columns=["algorithm", "env", "seed", "t", "metric", "value", "run_dir"])
+    return pd.concat(runs, ignore_index=True), curves_df, metas

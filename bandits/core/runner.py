@@ -24,21 +24,34 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from . import rng
+from . import rng, streams
 from .batch import SEED_AXIS
 from .types import Simulation
-
-INIT_STREAM = 2**31 - 1  # fold_in index of a seed's initial-state key (chunks use 0, 1, ...)
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    horizon: int
+    """How the runner executes (never what is simulated). Defaults live here and only here.
+
+    ``chunk`` is part of the random draws' definition (noise is drawn per chunk of
+    rounds): changing it changes the results, like changing ``base_seed``.
+    """
+
+    horizon: int  # rounds (fixed horizon) or the cap on the stopping time
     chunk: int = 1024  # rounds whose noise is drawn in one PRNG call
-    batch_size: int = 1000  # seeds per compiled batch
+    batch_size: int = 1000  # seeds per compiled batch (stopping runs: slots of the batch)
     base_seed: int = 0
     progress: bool = True
     rng: str = "hash32"  # bulk random generator: hash32 (fast) or threefry, see bandits.core.rng
+    refill: bool = True  # stopping runs: seeds that stopped hand their slot to a waiting seed
+
+    @classmethod
+    def from_mapping(cls, settings, **overrides) -> "RunConfig":
+        """Build from a runner config (extra keys such as ``x64`` are ignored); ``overrides`` win."""
+        names = {f for f in cls.__dataclass_fields__}
+        values = {k: settings[k] for k in names if k in settings and settings[k] is not None}
+        values.update(overrides)
+        return cls(**values)
 
     def __post_init__(self):
         if self.rng not in rng.GENERATORS:
@@ -63,11 +76,12 @@ class FixedHorizonResult:
 @dataclass
 class StoppingResult:
     stopping_time: np.ndarray  # [S] rounds played (== cap when the rule never fired)
-    stopped: np.ndarray  # [S] bool, whether the rule fired before the cap
+    stopped: np.ndarray  # [S] bool, whether the rule fired before the cap (False: censored)
     metrics: Dict[str, np.ndarray]  # name -> [S] at the stopping time
     seeds: np.ndarray
     wall_time: float  # execution only
     compile_time: float = 0.0
+    slot_rounds: int = 0  # rounds computed by all slots together (the cost; >= sum of stopping times)
 
 
 def seed_keys(base_seed: int, seeds: Sequence[int]) -> jax.Array:
@@ -153,7 +167,7 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
     report = _chunk_progress(label + (": " if label else ""), n_chunks) if cfg.progress and n_chunks >= 100 else None
 
     def per_seed(seed_key):
-        carry = sim.init(jax.random.fold_in(seed_key, INIT_STREAM))
+        carry = sim.init(jax.random.fold_in(seed_key, streams.INIT))
         buf = {k: jnp.zeros((G,) + v.shape, v.dtype) for k, v in shapes.items()}
 
         def chunk_body(state, c):
@@ -184,55 +198,135 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
         return buf
 
     run_batch = jax.jit(jax.vmap(per_seed, axis_name=SEED_AXIS))
-    return _run_batches(run_batch, seeds, cfg, grid=grid, kind="fixed")
+    return _run_batches(run_batch, seeds, cfg, grid=grid)
 
 
 def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
-    """Run each seed until ``sim.stopped(carry)`` or ``cfg.horizon`` rounds (the cap).
+    """Run each seed until ``sim.stopped(carry, t)`` fires or ``cfg.horizon`` rounds (the cap).
 
     The stopping rule is checked after every round; a stopped seed's carry is
-    frozen. Chunks run inside a ``while_loop`` whose condition is batched over
-    seeds, so the loop ends as soon as *all* seeds in the batch have stopped.
+    frozen. A batch of ``cfg.batch_size`` slots advances one chunk of rounds per
+    call. With ``cfg.refill`` (default), between chunks every slot whose seed has
+    stopped takes the next waiting seed, and once no seed waits the batch is
+    compacted to the busy slots (halving its width): a run costs about the sum of
+    the stopping times divided by the width, not width x the slowest seed.
+    Without it, each batch runs until its slowest seed stops (the reference of
+    the equivalence test). A seed's rounds use its own chunk keys
+    ``fold_in(seed_key, t // chunk)`` counted from its own start, so its result
+    never depends on the slot, the batch or the schedule.
     """
     if sim.stopped is None:
         raise ValueError("run_until_stopped needs a simulation with a stopping rule (sim.stopped)")
     seeds = _validate_seeds(seeds)
     cap, chunk = int(cfg.horizon), int(min(cfg.chunk, cfg.horizon))
 
-    def per_seed(seed_key):
-        carry = sim.init(jax.random.fold_in(seed_key, INIT_STREAM))
+    def slot_init(seed_key):
+        return sim.init(jax.random.fold_in(seed_key, streams.INIT))
 
-        def cond(state):
-            _, t, done = state
-            return jnp.logical_and(~done, t < cap)
+    def slot_chunk(carry, t, done, seed_key):
+        """Advance one slot by one chunk of rounds from t (a multiple of ``chunk`` while running)."""
+        noise = sim.sample(jax.random.fold_in(seed_key, t // chunk), chunk)
 
-        def body(state):
-            carry, t0, done = state
-            noise = sim.sample(jax.random.fold_in(seed_key, t0 // chunk), chunk)
+        def round_body(state, noise_t):
+            carry, t, done = state
+            active = jnp.logical_and(~done, t < cap)
+            new = sim.step(carry, noise_t, t)
+            carry = jax.tree.map(lambda a, b: jnp.where(active, a, b), new, carry)
+            t = t + active.astype(t.dtype)
+            done = jnp.logical_or(done, jnp.logical_and(active, sim.stopped(carry, t)))
+            return (carry, t, done), None
 
-            def round_body(state, xs):
-                carry, t, done = state
-                noise_t = xs
-                active = jnp.logical_and(~done, t < cap)
-                new = sim.step(carry, noise_t, t)
-                carry = jax.tree.map(lambda a, b: jnp.where(active, a, b), new, carry)
-                t = t + active.astype(t.dtype)
-                done = jnp.logical_or(done, jnp.logical_and(active, sim.stopped(carry)))
-                return (carry, t, done), None
+        (carry, t, done), _ = lax.scan(round_body, (carry, t, done), noise)
+        return carry, t, done
 
-            (carry, t, done), _ = lax.scan(round_body, (carry, t0, done), noise)
-            # keep the chunk index aligned even if the seed stopped mid-chunk
-            return carry, jnp.where(done, t, t0 + chunk), done
+    def slot_result(carry, t, done):
+        return sim.metrics(carry), t, done
 
-        carry, t, done = lax.while_loop(cond, body, (carry, jnp.int32(0), jnp.bool_(False)))
-        # t counts rounds actually played when stopped; otherwise it is the cap
-        return sim.metrics(carry), jnp.minimum(t, cap), done
+    def select(mask, new, old):  # slot-wise: new where mask, else old
+        return jax.tree.map(lambda a, b: jnp.where(mask.reshape(mask.shape + (1,) * (a.ndim - 1)), a, b), new, old)
 
-    run_batch = jax.jit(jax.vmap(per_seed, axis_name=SEED_AXIS))
-    return _run_batches(run_batch, seeds, cfg, grid=None, kind="stopping")
+    init_b = jax.jit(jax.vmap(slot_init, axis_name=SEED_AXIS))
+    chunk_b = jax.jit(jax.vmap(slot_chunk, axis_name=SEED_AXIS))
+    result_b = jax.jit(jax.vmap(slot_result))
+    select_b = jax.jit(select)
+    take_b = jax.jit(lambda tree, idx: jax.tree.map(lambda a: a[idx], tree))
+
+    n_dev = len(jax.devices())
+    width = -(-min(cfg.batch_size, len(seeds)) // n_dev) * n_dev
+    t_start = time.perf_counter()
+    compile_time = 0.0
+    out_metrics, out_t, out_done = {}, np.zeros(len(seeds), np.int64), np.zeros(len(seeds), bool)
+    slot_rounds = 0
+
+    def keys_for(idx):
+        return _shard(seed_keys(cfg.base_seed, seeds[np.maximum(idx, 0)]))
+
+    def record(fin_slots, owner, carry, t, done):
+        m, tt, dd = jax.device_get(result_b(carry, t, done))
+        for k, v in m.items():
+            out_metrics.setdefault(k, np.zeros((len(seeds),) + np.asarray(v).shape[1:], np.asarray(v).dtype))
+            out_metrics[k][owner[fin_slots]] = np.asarray(v)[fin_slots]
+        out_t[owner[fin_slots]] = np.asarray(tt)[fin_slots]
+        out_done[owner[fin_slots]] = np.asarray(dd)[fin_slots]
+
+    pending = list(range(len(seeds)))
+    while pending:  # without refill: one batch after another, each until its slowest seed stops
+        first = pending[:width]
+        pending = pending[width:]
+        owner = np.array(first + [-1] * (width - len(first)))  # slot -> position in ``seeds`` (-1: idle)
+        keys = keys_for(owner)
+        with rng.generator(cfg.rng):
+            c0 = time.perf_counter()
+            carry = init_b(keys)
+            t = jnp.zeros(width, jnp.int32)
+            done = jnp.asarray(owner < 0)  # idle slots never run
+            carry, t, done = chunk_b(carry, t, done, keys)  # compiles on first use
+            jax.block_until_ready(t)
+            if compile_time == 0.0:
+                compile_time = time.perf_counter() - c0
+            slot_rounds += width * chunk
+            while True:
+                t_h, d_h = np.asarray(jax.device_get(t)), np.asarray(jax.device_get(done))
+                fin = (owner >= 0) & (d_h | (t_h >= cap))
+                if fin.any():
+                    record(fin, owner, carry, t, done)
+                    owner = np.where(fin, -1, owner)
+                    if cfg.refill and pending:  # hand finished slots to waiting seeds
+                        free = np.flatnonzero(owner < 0)[: len(pending)]
+                        owner[free] = pending[: len(free)]
+                        pending = pending[len(free):]
+                        mask = np.zeros(width, bool)
+                        mask[free] = True
+                        keys = keys_for(owner)  # busy slots keep their keys: same owners
+                        carry = select_b(jnp.asarray(mask), init_b(keys), carry)
+                        t = jnp.where(jnp.asarray(mask), 0, t)
+                        done = jnp.where(jnp.asarray(mask), False, done)
+                    done = jnp.where(jnp.asarray(owner < 0), True, done)
+                    if cfg.progress and len(seeds) > 1:
+                        _progress(f"  stopped {int((out_t > 0).sum())}/{len(seeds)} seeds "
+                                  f"({time.perf_counter() - t_start:.1f}s)")
+                busy = np.flatnonzero(owner >= 0)
+                if busy.size == 0:
+                    break
+                if cfg.refill and not pending and busy.size <= width // 2 and width // 2 >= n_dev:
+                    new_width = width
+                    while busy.size <= new_width // 2 and new_width // 2 >= n_dev:
+                        new_width //= 2
+                    new_width = -(-new_width // n_dev) * n_dev
+                    idx = np.concatenate([busy, np.flatnonzero(owner < 0)[: new_width - busy.size]])
+                    carry, keys, t, done = take_b((carry, keys, t, done), jnp.asarray(idx))
+                    owner, width = owner[idx], new_width
+                carry, t, done = chunk_b(carry, t, done, keys)
+                slot_rounds += width * chunk
+        width = -(-min(cfg.batch_size, len(seeds)) // n_dev) * n_dev
+    wall = time.perf_counter() - t_start - compile_time
+    for k, v in out_metrics.items():
+        _check_finite(k, v)
+    return StoppingResult(stopping_time=np.minimum(out_t, cap), stopped=out_done, metrics=out_metrics, seeds=seeds,
+                          wall_time=wall, compile_time=compile_time, slot_rounds=slot_rounds)
 
 
-def _run_batches(run_batch, seeds, cfg: RunConfig, grid, kind):
+def _run_batches(run_batch, seeds, cfg: RunConfig, grid):
     t_start = time.perf_counter()
     outs = []
     n_done = 0
@@ -253,12 +347,6 @@ def _run_batches(run_batch, seeds, cfg: RunConfig, grid, kind):
             _progress(f"  seeds {n_done}/{len(seeds)} ({time.perf_counter() - t_start:.1f}s)")
     out = jax.tree.map(lambda *xs: np.concatenate(xs, axis=0), *outs)
     wall = time.perf_counter() - t_start - compile_time
-    if kind == "fixed":
-        for k, v in out.items():
-            _check_finite(k, v)
-        return FixedHorizonResult(grid=grid, metrics=out, seeds=seeds, wall_time=wall, compile_time=compile_time)
-    metrics, t, done = out
-    for k, v in metrics.items():
+    for k, v in out.items():
         _check_finite(k, v)
-    return StoppingResult(stopping_time=t, stopped=done, metrics=metrics, seeds=seeds, wall_time=wall,
-                          compile_time=compile_time)
+    return FixedHorizonResult(grid=grid, metrics=out, seeds=seeds, wall_time=wall, compile_time=compile_time)

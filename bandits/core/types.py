@@ -16,6 +16,8 @@ from typing import Any, Callable, NamedTuple, Optional
 
 import jax
 
+from . import streams
+
 PyTree = Any
 Array = jax.Array
 
@@ -23,16 +25,24 @@ Array = jax.Array
 class Policy(NamedTuple):
     """A learning algorithm as pure functions (optax-like).
 
-    init(params) -> state
-    sample(key, rounds, params) -> noise pytree with leading axis ``rounds`` (or None)
-    select(state, noise_t, t, params) -> action        # t: 0-based round index
-    update(state, action, observation, params) -> state
+    ``known`` is the learner's view of the problem: what it may know (budget,
+    sizes, known parameters), never the oracle (true means, optimal answers,
+    unknown constraints), which only the environment and the metrics see.
+
+    init(known) -> state
+    sample(key, rounds, known) -> noise pytree with leading axis ``rounds`` (or None)
+    select(state, noise_t, t, known) -> action        # t: 0-based round index
+    update(state, action, observation, known) -> state
+    stopped(state, t, known) -> bool scalar            # pure exploration: stop after round t (optional)
+    recommend(state, known) -> answer pytree           # pure exploration: the final answer (optional)
     """
 
     init: Callable[[PyTree], PyTree]
     select: Callable[[PyTree, PyTree, Array, PyTree], PyTree]
     update: Callable[[PyTree, PyTree, PyTree, PyTree], PyTree]
     sample: Optional[Callable[[Array, int, PyTree], PyTree]] = None
+    stopped: Optional[Callable[[PyTree, Array, PyTree], Array]] = None
+    recommend: Optional[Callable[[PyTree, PyTree], PyTree]] = None
 
 
 class Environment(NamedTuple):
@@ -42,12 +52,18 @@ class Environment(NamedTuple):
     sample(key, rounds, params) -> noise pytree with leading axis ``rounds``
     step(noise_t, state, action, params) -> (state, observation)
     metrics(state, params) -> dict of scalars recorded on the checkpoint grid
+    assess(answer, params) -> dict of scalars judging a policy's recommendation (optional;
+                              pure exploration: correctness, feasibility, ...)
+
+    ``params`` holds everything the environment needs, oracle included; a policy
+    never receives it (see ``Policy``: it gets the learner's view ``known``).
     """
 
     reset: Callable[[Array, PyTree], PyTree]
     sample: Callable[[Array, int, PyTree], PyTree]
     step: Callable[[PyTree, PyTree, PyTree, PyTree], tuple]
     metrics: Callable[[PyTree, PyTree], dict]
+    assess: Optional[Callable[[PyTree, PyTree], dict]] = None
 
 
 class Simulation(NamedTuple):
@@ -57,56 +73,63 @@ class Simulation(NamedTuple):
     sample(key, rounds) -> noise pytree with leading axis ``rounds``
     step(carry, noise_t, t) -> carry                  # t: 0-based round index
     metrics(carry) -> dict of scalars
-    stopped(carry) -> bool scalar, for stopping-time runs (None: never stops)
+    stopped(carry, t) -> bool scalar, after t rounds played (stopping-time runs; None: never stops)
     """
 
     init: Callable[[Array], PyTree]
     sample: Callable[[Array, int], PyTree]
     step: Callable[[PyTree, PyTree, Array], PyTree]
     metrics: Callable[[PyTree], dict]
-    stopped: Optional[Callable[[PyTree], Array]] = None
+    stopped: Optional[Callable[[PyTree, Array], Array]] = None
 
 
-def interact(policy: Policy, env: Environment, params: PyTree) -> Simulation:
+def interact(policy: Policy, env: Environment, known: PyTree, params: PyTree) -> Simulation:
     """The agent-environment loop: each round the policy acts, the env answers.
 
-    Environment noise and policy noise come from independent sub-streams of the
-    chunk key, so every policy run on the same seed sees *the same environment
-    draws* (common random numbers; paired comparisons across algorithms).
+    The policy receives only ``known`` (the learner's view); the environment
+    receives ``params`` (oracle included). Environment noise and policy noise
+    come from independent sub-streams of the chunk key, so every policy run on
+    the same seed sees *the same environment draws* (common random numbers;
+    paired comparisons across algorithms). With a ``recommend`` function and an
+    environment that can ``assess`` answers, the metrics include the judgement
+    of the current recommendation.
     """
 
     def init(key):
-        return policy.init(params), env.reset(key, params)
+        return policy.init(known), env.reset(key, params)
 
     def sample(key, rounds):
-        env_noise = env.sample(jax.random.fold_in(key, 0), rounds, params)
+        env_noise = env.sample(streams.sub(key, streams.ENVIRONMENT), rounds, params)
         pol_noise = (
-            None if policy.sample is None else policy.sample(jax.random.fold_in(key, 1), rounds, params)
+            None if policy.sample is None else policy.sample(streams.sub(key, streams.POLICY), rounds, known)
         )
         return env_noise, pol_noise
 
     def step(carry, noise_t, t):
         pstate, estate = carry
         env_noise, pol_noise = noise_t
-        action = policy.select(pstate, pol_noise, t, params)
+        action = policy.select(pstate, pol_noise, t, known)
         estate, obs = env.step(env_noise, estate, action, params)
-        pstate = policy.update(pstate, action, obs, params)
+        pstate = policy.update(pstate, action, obs, known)
         return pstate, estate
 
     def metrics(carry):
-        return env.metrics(carry[1], params)
+        out = dict(env.metrics(carry[1], params))
+        if policy.recommend is not None and env.assess is not None:
+            out.update(env.assess(policy.recommend(carry[0], known), params))
+        return out
 
-    return Simulation(init=init, sample=sample, step=step, metrics=metrics)
+    stopped = None if policy.stopped is None else (lambda carry, t: policy.stopped(carry[0], t, known))
+    return Simulation(init=init, sample=sample, step=step, metrics=metrics, stopped=stopped)
 
 
 def combine(main: Simulation, *others: Simulation) -> Simulation:
     """Run several simulations in lock-step on one clock; metrics are merged.
 
     Every component receives the same chunk key, so each must draw from its own
-    sub-stream (``interact`` uses sub-streams 0 and 1; other components pick
-    their own constant). Then a component's draws are identical whether it runs
-    alone or inside a combination -- e.g. the ATA paper's SGD run once per seed
-    versus run inside each allocation method.
+    sub-stream (``bandits.core.streams``). Then a component's draws are identical
+    whether it runs alone or inside a combination -- e.g. the ATA paper's SGD
+    run once per seed versus run inside each allocation method.
     """
     sims = (main,) + others
 
@@ -125,5 +148,5 @@ def combine(main: Simulation, *others: Simulation) -> Simulation:
             out.update(s.metrics(c))
         return out
 
-    stopped = None if main.stopped is None else (lambda carry: main.stopped(carry[0]))
+    stopped = None if main.stopped is None else (lambda carry, t: main.stopped(carry[0], t))
     return Simulation(init=init, sample=sample, step=step, metrics=metrics, stopped=stopped)

@@ -10,25 +10,62 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bandits.allocation.algorithms import DISPLAY
+from bandits.core.results import atomic_write_text
 from bandits.core.stats import mean_ci
+
+from .. import common
 
 from .paper_values import ALGOS, SETTINGS
 
 METRICS = ("worker_time_ratio", "runtime_ratio")
 METRIC_LABEL = {"worker_time_ratio": "Tot. worker time ratio (GTA / X)", "runtime_ratio": "Runtime ratio (X / GTA)"}
-PRETTY = {"29*sqrt(i)": "29√i", "29*i": "29 i", "2*i": "2i"}
-COLORS = {"ata": "tab:blue", "ata_empirical": "tab:orange", "ofta": "tab:green", "gta": "tab:red", "uta": "tab:purple"}
+PROBLEM_COLUMNS = ("law", "base", "power", "B")
+
+
+def with_problem_columns(df: pd.DataFrame, metas: list) -> pd.DataFrame:
+    """Results stored before ``base`` and ``power`` were columns: take them from each run's meta.json."""
+    if df.empty or {"base", "power"} <= set(df.columns) and df[["base", "power"]].notna().all().all():
+        return df
+    env = {m["run_dir"]: m.get("config", {}).get("experiment", {}).get("env", {}) for m in metas}
+    df = df.copy()
+    for col in ("base", "power"):
+        stored = df.get(col)
+        from_meta = df["run_dir"].map(lambda d: float(env.get(d, {}).get(col, np.nan)))
+        df[col] = from_meta if stored is None else stored.fillna(from_meta)
+    return df
 
 
 def select(df: pd.DataFrame, setting: dict) -> pd.DataFrame:
-    prefix = f"{setting['law']}[{setting['profile']}]"
-    return df[df["env"].str.startswith(prefix + " ") & (df["B"] == setting["B"])]
+    """Rows of one paper setting, by the stored problem columns."""
+    if df.empty:
+        return df
+    keep = np.ones(len(df), bool)
+    for col in PROBLEM_COLUMNS:
+        keep &= np.isclose(df[col].astype(float), float(setting[col])) if col in ("base", "power") \
+            else (df[col] == setting[col]).to_numpy()
+    return df[keep]
+
+
+def variants(df: pd.DataFrame, paper, algorithms=None) -> list[str]:
+    """Variants present (an algorithm, or one per hyperparameter setting), in the registry's order."""
+    pairs = df[["variant", "algorithm"]].drop_duplicates()
+    if algorithms is not None:
+        pairs = pairs[pairs.algorithm.isin(algorithms)]
+    order = paper.order(pairs.algorithm)
+    return sorted(pairs.variant, key=lambda v: (order.index(pairs.set_index("variant").algorithm[v]), v))
+
+
+def _labels(df: pd.DataFrame) -> dict:
+    return dict(zip(df["variant"], df["label"]))
+
+
+def _colors(df: pd.DataFrame, paper) -> dict:
+    return {v: paper.color(a) for v, a in zip(df["variant"], df["algorithm"])}
 
 
 # ----------------------------------------------------------------------------- tables
-def ratio_table(runs: pd.DataFrame, setting: dict) -> pd.DataFrame:
-    """Per (n, algorithm, metric): mean and 95% CI over seeds of the paired per-seed ratios vs GTA.
+def ratio_table(runs: pd.DataFrame, setting: dict, paper) -> pd.DataFrame:
+    """Per (n, variant, metric): mean and 95% CI over seeds of the paired per-seed ratios vs GTA.
 
     Both ratios are taken at the same final iteration count (spec section 7), pairing
     each algorithm's seed s with GTA's seed s (same random draws).
@@ -41,8 +78,10 @@ def ratio_table(runs: pd.DataFrame, setting: dict) -> pd.DataFrame:
         gta = g[g["algorithm"] == "gta"].drop_duplicates("seed").set_index("seed")
         if gta.empty:
             continue
-        for alg in ALGOS:
-            x = g[g["algorithm"] == alg].drop_duplicates("seed").set_index("seed")
+        labels = _labels(g)
+        for var in variants(g, paper, ALGOS):
+            x = g[g["variant"] == var].drop_duplicates("seed").set_index("seed")
+            alg = x["algorithm"].iloc[0]
             seeds = x.index.intersection(gta.index)
             if len(seeds) == 0:
                 continue
@@ -52,11 +91,12 @@ def ratio_table(runs: pd.DataFrame, setting: dict) -> pd.DataFrame:
             }
             for metric, r in ratios.items():
                 m, lo, hi = mean_ci(r.to_numpy())
-                paper = setting["paper"].get(int(n), {}).get((metric, alg), np.nan)
-                rows.append(dict(n=int(n), algorithm=alg, metric=metric, ours_mean=m, ours_ci_low=lo,
-                                 ours_ci_high=hi, paper=paper, seeds=len(seeds), t=int(t_final)))
-    return pd.DataFrame(rows, columns=["n", "algorithm", "metric", "ours_mean", "ours_ci_low", "ours_ci_high",
-                                       "paper", "seeds", "t"])
+                published = setting["paper"].get(int(n), {}).get((metric, alg), np.nan)
+                rows.append(dict(n=int(n), algorithm=var, label=labels[var], metric=metric, ours_mean=m,
+                                 ours_ci_low=lo, ours_ci_high=hi, paper=published, seeds=len(seeds),
+                                 t=int(t_final)))
+    return pd.DataFrame(rows, columns=["n", "algorithm", "label", "metric", "ours_mean", "ours_ci_low",
+                                       "ours_ci_high", "paper", "seeds", "t"])
 
 
 def _cell(r, fmt="{:.2f}"):
@@ -65,9 +105,14 @@ def _cell(r, fmt="{:.2f}"):
     return ours, paper
 
 
+def _table_columns(tab: pd.DataFrame):
+    order = list(dict.fromkeys(tab["algorithm"]))
+    return [(m, a) for m in METRICS for a in order], dict(zip(tab["algorithm"], tab["label"]))
+
+
 def table_markdown(tab: pd.DataFrame, title: str) -> str:
-    cols = [(m, a) for m in METRICS for a in ALGOS]
-    head = "| n | " + " | ".join(f"{'TT' if m == 'worker_time_ratio' else 'RT'} {DISPLAY[a]}" for m, a in cols) + " |"
+    cols, labels = _table_columns(tab)
+    head = "| n | " + " | ".join(f"{'TT' if m == 'worker_time_ratio' else 'RT'} {labels[a]}" for m, a in cols) + " |"
     sep = "|---|" + "---|" * len(cols)
     lines = [f"**{title}** — ours: mean [95% CI] over seeds; (paper value)", "", head, sep]
     for n, g in tab.groupby("n"):
@@ -87,12 +132,13 @@ def table_markdown(tab: pd.DataFrame, title: str) -> str:
 
 
 def table_latex(tab: pd.DataFrame, caption: str, label: str) -> str:
-    cols = [(m, a) for m in METRICS for a in ALGOS]
+    cols, labels = _table_columns(tab)
+    k = len(cols) // 2
     out = [r"\begin{table}[t]", r"\centering", r"\small", rf"\caption{{{caption}}}", rf"\label{{{label}}}",
            r"\begin{tabular}{r" + "c" * len(cols) + "}", r"\toprule",
-           r" & \multicolumn{3}{c}{Tot.\ worker time ratio} & \multicolumn{3}{c}{Runtime ratio} \\",
-           r"\cmidrule(lr){2-4}\cmidrule(lr){5-7}",
-           "$n$ & " + " & ".join(DISPLAY[a] for _, a in cols) + r" \\", r"\midrule"]
+           rf" & \multicolumn{{{k}}}{{c}}{{Tot.\ worker time ratio}} & \multicolumn{{{k}}}{{c}}{{Runtime ratio}} \\",
+           rf"\cmidrule(lr){{2-{1 + k}}}\cmidrule(lr){{{2 + k}-{1 + 2 * k}}}",
+           "$n$ & " + " & ".join(labels[a] for _, a in cols) + r" \\", r"\midrule"]
     for n, g in tab.groupby("n"):
         cells = []
         for m, a in cols:
@@ -110,21 +156,24 @@ def table_latex(tab: pd.DataFrame, caption: str, label: str) -> str:
 
 # ----------------------------------------------------------------------------- figures
 def curve_stats(curves: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Mean and 95% CI over seeds per (n, algorithm, t) of one metric."""
-    d = curves[curves["metric"] == metric]
-    rows = []
-    for (n, alg, t), g in d.groupby(["n", "algorithm", "t"], sort=True):
-        m, lo, hi = mean_ci(g["value"].to_numpy())
-        rows.append((n, alg, t, m, lo, hi))
-    return pd.DataFrame(rows, columns=["n", "algorithm", "t", "mean", "lo", "hi"])
+    """Mean and 95% CI over seeds per (n, variant, t) of one metric."""
+    return common.curve_stats(curves, metric, by=("n", "variant"))
 
 
-def _band(ax, x, s, alg, label=True):
-    ax.plot(x, s["mean"], color=COLORS.get(alg), label=DISPLAY.get(alg, alg) if label else None, lw=1.4)
-    ax.fill_between(x, s["lo"], s["hi"], color=COLORS.get(alg), alpha=0.2, lw=0)
+def _band(ax, x, s, color, label=None):
+    ax.plot(x, s["mean"], color=color, label=label, lw=1.4)
+    ax.fill_between(x, s["lo"], s["hi"], color=color, alpha=0.2, lw=0)
 
 
-def figure_grid(curves: pd.DataFrame, setting: dict, path: Path, y_metric: str = "grad_norm_sq",
+def _band_or_note(ax, x, s, color, label, log_y: bool, notes: list):
+    """Draw a band; on a log axis, a curve with no positive value is named in a note instead of vanishing."""
+    if log_y and not (s["mean"] > 0).any():
+        notes.append(f"{label}: all values <= 0 (e.g. zero regret), not drawable on a log axis")
+        return
+    _band(ax, x, s, color, label)
+
+
+def figure_grid(curves: pd.DataFrame, setting: dict, path: Path, paper, y_metric: str = "grad_norm_sq",
                 title: str = "") -> bool:
     import matplotlib
 
@@ -137,42 +186,45 @@ def figure_grid(curves: pd.DataFrame, setting: dict, path: Path, y_metric: str =
         return False  # e.g. table-only runs store no SGD curves
     sns.set_theme(style="whitegrid", context="paper")
     ns = sorted(curves["n"].unique())
+    labels, colors = _labels(curves), _colors(curves, paper)
     stats = {m: curve_stats(curves, m) for m in (y_metric, "runtime", "worker_time", "avg_iteration_time",
                                                   "avg_proxy_regret")}
     fig, axes = plt.subplots(len(ns), 4, figsize=(16, 3.2 * len(ns)), squeeze=False)
     ylab = {"grad_norm_sq": r"$\|\nabla f(x_k)\|^2$", "suboptimality": r"$f(x_k) - f^*$"}[y_metric]
     for row, n in enumerate(ns):
-        for alg in ["ata", "ata_empirical", "ofta", "gta", "uta"]:
-            y = stats[y_metric].query("n == @n and algorithm == @alg")
+        notes = []
+        for var in variants(curves, paper):
+            y = stats[y_metric].query("n == @n and variant == @var")
             if y.empty:
                 continue
+            first = row == 0
             for col, clock in ((0, "runtime"), (1, "worker_time")):
-                x = stats[clock].query("n == @n and algorithm == @alg")["mean"].to_numpy()
+                x = stats[clock].query("n == @n and variant == @var")["mean"].to_numpy()
                 if len(x) == len(y):
-                    _band(axes[row, col], x, y, alg, label=(row == 0 and col == 0))
-            it = stats["avg_iteration_time"].query("n == @n and algorithm == @alg")
+                    _band(axes[row, col], x, y, colors[var], labels[var] if first and col == 0 else None)
+            it = stats["avg_iteration_time"].query("n == @n and variant == @var")
             if not it.empty:
-                _band(axes[row, 2], it["t"].to_numpy(), it, alg, label=False)
-            if alg in ("ata", "ata_empirical", "uta"):
-                rg = stats["avg_proxy_regret"].query("n == @n and algorithm == @alg")
-                if not rg.empty:
-                    _band(axes[row, 3], rg["t"].to_numpy(), rg, alg, label=False)
+                _band(axes[row, 2], it["t"].to_numpy(), it, colors[var])
+            rg = stats["avg_proxy_regret"].query("n == @n and variant == @var")
+            if not rg.empty:  # every algorithm that allocates tasks has a proxy regret (GTA has none)
+                _band_or_note(axes[row, 3], rg["t"].to_numpy(), rg, colors[var], labels[var], True, notes)
         axes[row, 0].set(xscale="log", yscale="log", xlabel="runtime", ylabel=f"n = {n}\n{ylab}")
         axes[row, 1].set(xscale="log", yscale="log", xlabel="total worker time", ylabel=ylab)
         axes[row, 2].set(xscale="log", xlabel="iterations k", ylabel=r"$C_k / k$")
         axes[row, 3].set(xscale="log", yscale="log", xlabel="iterations k", ylabel=r"$R_k / k$")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
+        if notes:
+            axes[row, 3].text(0.02, 0.02, "\n".join(notes), transform=axes[row, 3].transAxes, fontsize=7,
+                              va="bottom")
+    handles, labs = axes[0, 0].get_legend_handles_labels()
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.2 * len(ns))))
     fig.suptitle(title, y=1.0, fontsize=12)
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.18 / (3.2 * len(ns))), ncol=5,
-               frameon=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    fig.legend(handles, labs, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.18 / (3.2 * len(ns))),
+               ncol=min(len(labs), 6) or 1, frameon=False)
+    _save(fig, path, dpi=110, bbox_inches="tight")
     return True
 
 
-def figure3(curves: pd.DataFrame, path: Path) -> bool:
+def figure3(curves: pd.DataFrame, path: Path, paper) -> bool:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -180,68 +232,72 @@ def figure3(curves: pd.DataFrame, path: Path) -> bool:
     import seaborn as sns
 
     curves = select(curves, SETTINGS["figure3"])
-    if curves.empty:
+    if curves.empty or "proxy_regret" not in set(curves["metric"]):
         return False
     sns.set_theme(style="whitegrid", context="paper")
     st = curve_stats(curves, "proxy_regret")
+    labels, colors = _labels(curves), _colors(curves, paper)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for alg in ["ata", "ata_empirical"]:
-        s = st[st.algorithm == alg]
+    for var in variants(curves, paper):
+        s = st[st.variant == var]
         if not s.empty:
-            _band(ax, s["t"].to_numpy(), s, alg)
+            _band(ax, s["t"].to_numpy(), s, colors[var], labels[var])
     ax.set(xscale="log", xlabel="rounds K (log scale)", ylabel=r"proxy regret $R_K$",
            title="Figure 3: n = 20, B = 5, $X_i \\sim$ Exp(mean 2i)")
     ax.legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    _save(fig, path, dpi=120)
     return True
 
 
+def _save(fig, path: Path, **kwargs):
+    """Atomic like every other output: draw to memory, then write through a temporary file."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from bandits.core.results import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", **kwargs)
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
 # ----------------------------------------------------------------------------- driver
-def _write(path: Path, text: str):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
-def report(runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures_dir: Path, paper_dir: Path) -> list[Path]:
+def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures_dir: Path,
+           paper_dir: Path) -> list[Path]:
     """Draw every ATA figure and table the stored results allow. Returns the files written."""
+    runs, curves = with_problem_columns(runs, metas), with_problem_columns(curves, metas)
     written = []
     tables_md = {}
     fig_dir, tab_dir = Path(figures_dir) / "ata", Path(paper_dir) / "ata"
     for name, num in (("table1", 1), ("table2", 2)):
-        tab = ratio_table(runs, SETTINGS[name])
+        tab = ratio_table(runs, SETTINGS[name], paper)
         if tab.empty:
             continue
         tables_md[name] = table_markdown(tab, f"Table {num}")
         law = "29\\sqrt{i}" if num == 1 else "29 i"
         for suffix, text in (
-            (".md", table_markdown(tab, f"Table {num}")),
+            (".md", tables_md[name]),
             (".tex", table_latex(tab, f"Ratios vs GTA at the final iteration, $X_i = c_i + \\mathrm{{Exp}}(c_i)$, "
                                       f"$c_i = {law}$, $B = 23$ (ours: mean $\\pm$ 95\\% CI half-width; paper in "
                                       f"parentheses).", f"tab:ata-table{num}")),
         ):
-            _write(tab_dir / f"{name}{suffix}", text)
-            written.append(tab_dir / f"{name}{suffix}")
+            written.append(atomic_write_text(tab_dir / f"{name}{suffix}", text))
         csv = tab[["n", "algorithm", "metric", "ours_mean", "ours_ci_low", "ours_ci_high", "paper"]]
-        _write(tab_dir / f"{name}.csv", csv.to_csv(index=False))
-        written.append(tab_dir / f"{name}.csv")
+        written.append(atomic_write_text(tab_dir / f"{name}.csv", csv.to_csv(index=False)))
     for name, num in (("figure1", 1), ("figure2", 2)):
         st = SETTINGS[name]
-        if figure_grid(curves, st, fig_dir / f"{name}.png", "grad_norm_sq",
-                       f"Figure {num}: c_i = {PRETTY[st['profile']]}, B = {st['B']} (mean and 95% CI over seeds)"):
+        title = f"Figure {num}: c_i = {st['pretty']}, B = {st['B']} (mean and 95% CI over seeds)"
+        if figure_grid(curves, st, fig_dir / f"{name}.png", paper, "grad_norm_sq", title):
             written.append(fig_dir / f"{name}.png")
-        if "suboptimality" in set(curves["metric"]) and figure_grid(
-                curves, st, fig_dir / f"{name}_suboptimality.png", "suboptimality",
-                f"Figure {num} with the paper's axis label f(x) - f* (see paper/ata/README.md)"):
+        if figure_grid(curves, st, fig_dir / f"{name}_suboptimality.png", paper, "suboptimality",
+                       f"Figure {num} with the paper's axis label f(x) - f* (see paper/ata/README.md)"):
             written.append(fig_dir / f"{name}_suboptimality.png")
-    if figure3(curves, fig_dir / "figure3.png"):
+    if figure3(curves, fig_dir / "figure3.png", paper):
         written.append(fig_dir / "figure3.png")
-    _write(tab_dir / "README.md", render_readme(runs, curves, metas, tables_md))
-    written.append(tab_dir / "README.md")
+    written.append(atomic_write_text(tab_dir / "README.md", render_readme(paper, runs, curves, metas, tables_md)))
     return written
 
 
@@ -249,47 +305,7 @@ def report(runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures_dir: P
 TEMPLATE = Path(__file__).with_name("README.template.md")
 
 
-def timings_markdown(metas: list) -> str:
-    rows = []
-    for m in metas:
-        exp = m.get("experiment", {}).get("name", "?")
-        for t in m.get("timings", []):
-            rows.append(dict(experiment=exp, algorithm=t["algorithm"], n=t["n"], wall=t["wall_time"],
-                             compile=t["compile_time"]))
-    if not rows:
-        return "(no timings stored)\n"
-    df = pd.DataFrame(rows)
-    jobs = pd.DataFrame([dict(experiment=m.get("experiment", {}).get("name"), job_wall=m.get("wall_time_s", 0.0))
-                         for m in metas])
-    per_exp = jobs.groupby("experiment").agg(jobs=("job_wall", "size"), cpu_s=("job_wall", "sum"),
-                                             longest_job_s=("job_wall", "max"))
-    lines = ["| preset | jobs | sum of job wall times (s) | longest job (s) |", "|---|---|---|---|"]
-    for exp, r in per_exp.iterrows():
-        lines.append(f"| {exp} | {int(r.jobs)} | {r.cpu_s:,.0f} | {r.longest_job_s:,.0f} |")
-    lines += ["", "Simulation time per (algorithm, n), execution only (compilation apart):", "",
-              "| preset | algorithm | n | run (s) | compile (s) |", "|---|---|---|---|---|"]
-    for r in df.sort_values(["experiment", "n", "algorithm"]).itertuples():
-        lines.append(f"| {r.experiment} | {DISPLAY.get(r.algorithm, r.algorithm)} | {r.n} | {r.wall:,.1f} | "
-                     f"{r.compile:.1f} |")
-    return "\n".join(lines) + "\n"
-
-
-def provenance_markdown(metas: list) -> str:
-    if not metas:
-        return ""
-    env = metas[0].get("environment", {})
-    revs = sorted({m.get("git_revision", "?") for m in metas})
-    eff = sorted({(m.get("effective", {}).get("seeds"), m.get("effective", {}).get("horizon")) for m in metas})
-    gens = sorted({str(m.get("config", {}).get("runner", {}).get("rng", "?")) for m in metas})
-    return (f"- results: {len(metas)} job directories; seeds x horizon: "
-            f"{', '.join(f'{s} x {h:,}' for s, h in eff)}\n"
-            f"- git revision(s): {', '.join(revs)}\n"
-            f"- python {env.get('python')}, jax {env.get('jax')}, jaxlib {env.get('jaxlib')}, numpy {env.get('numpy')}; "
-            f"backend {env.get('backend')} ({env.get('device_count')} device), x64 = {env.get('x64')}, "
-            f"{env.get('cpu_count')} CPU cores; random generator: {', '.join(gens)}\n")
-
-
-def figure3_markdown(curves: pd.DataFrame) -> str:
+def figure3_markdown(paper, curves: pd.DataFrame) -> str:
     c = select(curves, SETTINGS["figure3"])
     c = c[c.metric == "proxy_regret"]
     if c.empty:
@@ -297,14 +313,14 @@ def figure3_markdown(curves: pd.DataFrame) -> str:
     ts = sorted(c.t.unique())
     targets = [10**e for e in range(1, 8) if 10**e < ts[-1]] + [ts[-1]]
     picks = sorted({min(ts, key=lambda t: abs(np.log(t) - np.log(target))) for target in targets})
-    lines = ["| K | " + " | ".join(f"{DISPLAY[a]} R_K" for a in ("ata", "ata_empirical")) + " | " +
-             " | ".join(f"{DISPLAY[a]} R_K / ln K" for a in ("ata", "ata_empirical")) + " |",
-             "|---|---|---|---|---|"]
+    vs, labels = variants(c, paper), _labels(c)
+    lines = ["| K | " + " | ".join(f"{labels[v]} R_K" for v in vs) + " | " +
+             " | ".join(f"{labels[v]} R_K / ln K" for v in vs) + " |", "|---|" + "---|" * (2 * len(vs))]
     for t in picks:
         vals, ratios = [], []
-        for a in ("ata", "ata_empirical"):
-            v = c[(c.algorithm == a) & (c.t == t)]["value"]
-            m, lo, hi = mean_ci(v.to_numpy()) if len(v) else (np.nan,) * 3
+        for v in vs:
+            x = c[(c.variant == v) & (c.t == t)]["value"]
+            m, lo, hi = mean_ci(x.to_numpy()) if len(x) else (np.nan,) * 3
             vals.append(f"{m:,.0f} [{lo:,.0f}, {hi:,.0f}]")
             ratios.append(f"{m / np.log(t):,.0f}" if t > 1 else "–")
         lines.append(f"| {t:,} | " + " | ".join(vals + ratios) + " |")
@@ -327,15 +343,15 @@ def sgd_markdown(curves: pd.DataFrame) -> str:
     return "\n".join(out) + "\n" if out else "(no SGD curves stored)\n"
 
 
-def render_readme(runs, curves, metas, tables: dict) -> str:
+def render_readme(paper, runs, curves, metas, tables: dict) -> str:
     text = TEMPLATE.read_text()
     fills = {
         "{{TABLE1}}": tables.get("table1", "(no Table 1 results)\n"),
         "{{TABLE2}}": tables.get("table2", "(no Table 2 results)\n"),
-        "{{FIGURE3}}": figure3_markdown(curves),
+        "{{FIGURE3}}": figure3_markdown(paper, curves),
         "{{SGD}}": sgd_markdown(curves),
-        "{{TIMINGS}}": timings_markdown(metas),
-        "{{PROVENANCE}}": provenance_markdown(metas),
+        "{{TIMINGS}}": common.timings_markdown(paper, metas),
+        "{{PROVENANCE}}": common.provenance_markdown(metas),
     }
     for k, v in fills.items():
         text = text.replace(k, v)

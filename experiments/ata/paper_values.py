@@ -22,11 +22,11 @@ TABLE2 = _rows({
     153: [3.41, 8.68, 18.87, 7.96, 4.5, 1.58],
 })
 
-# which stored environments each table / figure is read from (law, scale profile, budget)
+# which stored problems each table / figure is read from (selected by the stored columns law, base, power, B)
 SETTINGS = {
-    "table1": dict(law="shifted_exponential", profile="29*sqrt(i)", B=23, paper=TABLE1),
-    "table2": dict(law="shifted_exponential", profile="29*i", B=23, paper=TABLE2),
-    "figure1": dict(law="shifted_exponential", profile="29*sqrt(i)", B=23),
-    "figure2": dict(law="shifted_exponential", profile="29*i", B=23),
-    "figure3": dict(law="exponential", profile="2*i", B=5),
+    "table1": dict(law="shifted_exponential", base=29.0, power=0.5, B=23, pretty="29√i", paper=TABLE1),
+    "table2": dict(law="shifted_exponential", base=29.0, power=1.0, B=23, pretty="29 i", paper=TABLE2),
+    "figure1": dict(law="shifted_exponential", base=29.0, power=0.5, B=23, pretty="29√i"),
+    "figure2": dict(law="shifted_exponential", base=29.0, power=1.0, B=23, pretty="29 i"),
+    "figure3": dict(law="exponential", base=2.0, power=1.0, B=5, pretty="2i"),
 }

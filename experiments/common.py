@@ -1,0 +1,62 @@
+"""Analysis pieces every paper shares: curve statistics, timings and provenance tables.
+
+Pure functions from stored data frames (and meta.json dicts) to frames or Markdown.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from bandits.core.stats import mean_ci
+
+
+def curve_stats(curves: pd.DataFrame, metric: str, by=("variant",)) -> pd.DataFrame:
+    """Mean and 95% CI over seeds of one metric per ``by`` + t (columns ``mean``, ``lo``, ``hi``)."""
+    by = list(by) + ["t"]
+    d = curves[curves["metric"] == metric]
+    rows = []
+    for key, g in d.groupby(by, sort=True):
+        m, lo, hi = mean_ci(g["value"].to_numpy())
+        rows.append((*key, m, lo, hi))
+    return pd.DataFrame(rows, columns=by + ["mean", "lo", "hi"])
+
+
+def timings_markdown(paper, metas: list) -> str:
+    """Wall time per preset (jobs) and per (algorithm, problem), execution apart from compilation."""
+    rows = []
+    for m in metas:
+        exp = m.get("experiment", {}).get("name", "?")
+        for t in m.get("timings", []):
+            rows.append(dict(experiment=exp, algorithm=t["algorithm"],
+                             problem=t.get("problem", f"n={t['n']}" if "n" in t else "–"),
+                             wall=t["wall_time"], compile=t["compile_time"]))
+    if not rows:
+        return "(no timings stored)\n"
+    df = pd.DataFrame(rows)
+    jobs = pd.DataFrame([dict(experiment=m.get("experiment", {}).get("name"), job_wall=m.get("wall_time_s", 0.0))
+                         for m in metas])
+    per_exp = jobs.groupby("experiment").agg(jobs=("job_wall", "size"), cpu_s=("job_wall", "sum"),
+                                             longest_job_s=("job_wall", "max"))
+    lines = ["| preset | jobs | sum of job wall times (s) | longest job (s) |", "|---|---|---|---|"]
+    for exp, r in per_exp.iterrows():
+        lines.append(f"| {exp} | {int(r.jobs)} | {r.cpu_s:,.0f} | {r.longest_job_s:,.0f} |")
+    lines += ["", "Simulation time per (algorithm, problem), execution only (compilation apart):", "",
+              "| preset | algorithm | problem | run (s) | compile (s) |", "|---|---|---|---|---|"]
+    for r in df.sort_values(["experiment", "problem", "algorithm"]).itertuples():
+        lines.append(f"| {r.experiment} | {paper.display(r.algorithm)} | {r.problem} | {r.wall:,.1f} | "
+                     f"{r.compile:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def provenance_markdown(metas: list) -> str:
+    if not metas:
+        return ""
+    env = metas[0].get("environment", {})
+    revs = sorted({m.get("git_revision", "?") for m in metas})
+    eff = sorted({(m.get("effective", {}).get("seeds"), m.get("effective", {}).get("horizon")) for m in metas})
+    gens = sorted({str(m.get("config", {}).get("runner", {}).get("rng", "?")) for m in metas})
+    return (f"- results: {len(metas)} job directories; seeds x horizon: "
+            f"{', '.join(f'{s} x {h:,}' for s, h in eff)}\n"
+            f"- git revision(s): {', '.join(revs)}\n"
+            f"- python {env.get('python')}, jax {env.get('jax')}, jaxlib {env.get('jaxlib')}, numpy {env.get('numpy')}; "
+            f"backend {env.get('backend')} ({env.get('device_count')} device), x64 = {env.get('x64')}, "
+            f"{env.get('cpu_count')} CPU cores; random generator: {', '.join(gens)}\n")
