@@ -5,6 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 RESULTS ?= results
 JOBS    ?= 2
+RESUME  ?= false
 
 .PHONY: install demo test test-slow test-all reproduce-ata report-ata bench clean
 
@@ -37,22 +38,24 @@ test-all: install
 # Tables 1-2 and Figures 1-3 at the paper's settings (3e6 rounds, B = 23, 10 seeds), then the report.
 # Tables 1 and 2 are read off the Figure 1 and 2 runs (same settings; see paper/ata/README.md).
 # Work is split into (n, algorithm) jobs run JOBS at a time by the joblib launcher.
+# RESUME=true keeps what an interrupted reproduction finished and runs only the rest.
 SPLIT := 'experiment.algorithms=[ata],[ata_empirical],[gta],[uta,ofta]'
+SWEEP := $(BIN)/bandits-bench -m hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) runner.resume=$(RESUME)
 reproduce-ata: install
-	rm -rf $(RESULTS)/ata
-	$(BIN)/bandits-bench -m hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) experiment=ata/figure1 \
-	    experiment.env.n=459,153,51,17 $(SPLIT) hydra.sweep.dir=$(RESULTS)/ata/figure1
-	$(BIN)/bandits-bench -m hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) experiment=ata/figure2 \
-	    experiment.env.n=153,51,17 $(SPLIT) hydra.sweep.dir=$(RESULTS)/ata/figure2
-	$(BIN)/bandits-bench -m hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) experiment=ata/figure3 \
-	    'experiment.algorithms=[ata],[ata_empirical]' hydra.sweep.dir=$(RESULTS)/ata/figure3
+	$(if $(filter true,$(RESUME)),,rm -rf $(RESULTS)/ata)
+	$(SWEEP) experiment=ata/figure1 experiment.env.n=459,153,51,17 $(SPLIT) hydra.sweep.dir=$(RESULTS)/ata/figure1
+	$(SWEEP) experiment=ata/figure2 experiment.env.n=153,51,17 $(SPLIT) hydra.sweep.dir=$(RESULTS)/ata/figure2
+	$(SWEEP) experiment=ata/figure3 'experiment.algorithms=[ata],[ata_empirical]' hydra.sweep.dir=$(RESULTS)/ata/figure3
 	$(MAKE) report-ata
 
+# the repository's figures/ and paper/ are written only here (the report defaults to the results' directory)
 report-ata: install
-	$(BIN)/bandits-bench-report $(RESULTS)/ata
+	$(BIN)/bandits-bench-report $(RESULTS)/ata --figures figures --paper paper
 
+# the numba peer is an optional extra (`bench`); without it its rows say "not installed"
 bench: install
-	$(BIN)/python benchmarks/ata.py
+	$(BIN)/python -m pip install -q -e ".[test,bench]"
+	$(BIN)/python benchmarks/ata.py $(BENCH_ARGS)
 
 clean:
 	rm -rf outputs multirun .pytest_cache

@@ -27,4 +27,4 @@ def explore_then_commit(budget: int, explore_rounds: int = 1000):
 
 
 if "explore_then_commit" not in ALGORITHMS:
-    ALGORITHMS.add("explore_then_commit", policy_algorithm(explore_then_commit))
+    ALGORITHMS.add("explore_then_commit", policy_algorithm(explore_then_commit, display="ETC"))

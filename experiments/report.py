@@ -53,7 +53,8 @@ def add_variants(df: pd.DataFrame, paper) -> pd.DataFrame:
     if "hyperparameters" not in df:
         df["hyperparameters"] = "{}"
     df["hyperparameters"] = df["hyperparameters"].fillna("{}")
-    several = df.groupby("algorithm")["hyperparameters"].transform("nunique") > 1
+    by = ["experiment", "algorithm"] if "experiment" in df else ["algorithm"]
+    several = df.groupby(by)["hyperparameters"].transform("nunique") > 1  # a sweep within one experiment
     hp_label = df["hyperparameters"].map(hyperparameter_label)
     df["variant"] = np.where(several, df["algorithm"] + "[" + hp_label + "]", df["algorithm"])
     display = df["algorithm"].map(paper.display)
@@ -74,7 +75,9 @@ def comparison_table(runs: pd.DataFrame, reference: str, metrics) -> str:
             g = g[g["t"] == g["t"].max()]
         out += [f"### {env}", "", f"| algorithm | metric | mean [95% CI] | diff vs {reference} | paired p |",
                 "|---|---|---|---|---|"]
-        ref = g[g["variant"] == reference].drop_duplicates("seed").set_index("seed")
+        candidates = g[(g["variant"] == reference) | (g["algorithm"] == reference)]
+        ref_variant = sorted(candidates["variant"].unique())[0] if len(candidates) else reference
+        ref = g[g["variant"] == ref_variant].drop_duplicates("seed").set_index("seed")
         for metric in metrics:
             for variant, a in g.groupby("variant", sort=False):
                 vals = a.drop_duplicates("seed").set_index("seed")[metric]
@@ -82,7 +85,7 @@ def comparison_table(runs: pd.DataFrame, reference: str, metrics) -> str:
                     continue
                 m, lo, hi = mean_ci(vals.to_numpy())
                 diff, p = ("", "")
-                if not ref.empty and variant != reference and metric in ref and not ref[metric].isna().all():
+                if not ref.empty and variant != ref_variant and metric in ref and not ref[metric].isna().all():
                     seeds = vals.index.intersection(ref.index)
                     d, pv = paired_test(vals.loc[seeds].to_numpy(), ref.loc[seeds, metric].to_numpy())
                     diff, p = f"{d:+.4g}", ("–" if not np.isfinite(pv) else f"{pv:.2g}")
@@ -111,9 +114,9 @@ def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, ref
         c = curves[curves.run_dir.isin(in_paper)]
         c = add_variants(c, paper) if len(c) else c
         ref = reference or paper.reference or paper.order(r["algorithm"])[0]
-        if ref not in set(r["variant"]):
+        if ref not in set(r["variant"]) | set(r["algorithm"]):
             raise ReportError(f"unknown reference algorithm {ref!r}; valid choices: "
-                              f"{', '.join(sorted(set(r['variant'])))}")
+                              f"{', '.join(sorted(set(r['variant']) | set(r['algorithm'])))}")
         written += paper.run_analysis(r, c, group, figures, paper_dir)
         for exp, re_ in r.groupby("experiment"):
             path = paper_dir / name / f"comparison_{exp.split('/')[-1]}.md"

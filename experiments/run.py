@@ -30,7 +30,7 @@ HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i
 LOCK = ".bandits-run.lock"
 FAILURE_LOG = "BANDITS_BENCH_FAILURE_LOG"
 # results depend on these runner keys; the others (progress, batch size, ...) never change a number
-RESULT_RUNNER_KEYS = ("chunk", "base_seed", "rng", "x64", "max_horizon", "max_seeds", "checkpoints")
+RESULT_RUNNER_KEYS = ("chunk", "stopping_chunk", "base_seed", "rng", "x64", "max_horizon", "max_seeds", "checkpoints")
 
 
 class UsageError(Exception):
@@ -161,7 +161,7 @@ def load_plugins(modules) -> None:
                               f"({frame.filename}:{frame.lineno})") from None
 
 
-def prepare(cfg):
+def prepare(cfg, warn=None):
     """Composed config -> (paper, spec, runner settings, plan). Raises ConfigError / UnknownNameError."""
     from omegaconf import OmegaConf
 
@@ -185,7 +185,7 @@ def prepare(cfg):
     if runner.checkpoints is not None:
         spec.checkpoints = runner.checkpoints
     runner_map = OmegaConf.to_container(OmegaConf.structured(runner))
-    plan = plan_experiment(paper, spec, runner_map)
+    plan = plan_experiment(paper, spec, runner_map, warn=warn)
     need, have = memory_estimate(plan), available_memory()
     if have and need > 0.7 * have:
         raise ConfigError(f"the results would need about {need / 2**30:.1f} GiB of memory ({have / 2**30:.1f} GiB "
@@ -252,8 +252,9 @@ def precheck(argv: list[str]) -> None:
             try:
                 cfg = compose("config", overrides=extra + job_ov + ([f"hydra.job.num={num}"] if multirun else []),
                               return_hydra_config=True)
-            except Exception as e:  # Hydra's composition errors: first line only
-                raise UsageError(str(e).splitlines()[0]) from None
+            except Exception as e:  # Hydra's composition errors are multi-line: keep the reason and the hint
+                lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+                raise UsageError(" ".join(lines[:2]) if lines else type(e).__name__) from None
             _, _, runner, _ = prepare(cfg)
             out = Path(cfg.hydra.sweep.dir) / str(cfg.hydra.sweep.subdir) if multirun else Path(cfg.hydra.run.dir)
             task = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
@@ -285,7 +286,7 @@ def job(cfg) -> str | None:
     try:
         import jax
 
-        paper, spec, runner, plan = prepare(cfg)
+        paper, spec, runner, plan = prepare(cfg, warn=lambda msg: None)  # the precheck has warned already
         jax.config.update("jax_enable_x64", bool(runner.x64 or paper.x64))
         if check_output_dir(out, container, runner.resume) == "skip":
             print(f"skipped (complete results with the same config): {out}", file=sys.stderr)
@@ -304,10 +305,16 @@ def job(cfg) -> str | None:
         return _job_failed(str(e), out, created, None, multirun, status=2)
     try:
         return _run_job(cfg, paper, spec, runner, plan, out, container)
-    except (FloatingPointError, MemoryError, OSError, ValueError) as e:
-        msg = f"{type(e).__name__}: {e}" if isinstance(e, (MemoryError, OSError)) else str(e)
-        if isinstance(e, OSError) and e.strerror:
-            msg = f"cannot write results to {out}: {e.strerror}"
+    except (FloatingPointError, ValueError) as e:  # NaN/inf metrics, late checks: their message says it all
+        return _job_failed(str(e), out, created, lock, multirun, status=1)
+    except OSError as e:
+        msg = f"cannot write results to {out}: {e.strerror}" if e.strerror else f"{type(e).__name__}: {e}"
+        return _job_failed(msg, out, created, lock, multirun, status=1)
+    except Exception as e:  # noqa: BLE001 -- a bug (a plugin's, say): fail this job alone, say what and where
+        import traceback
+
+        frame = traceback.extract_tb(e.__traceback__)[-1]
+        msg = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} ({frame.filename}:{frame.lineno})"
         return _job_failed(msg, out, created, lock, multirun, status=1)
     finally:
         lock.unlink(missing_ok=True)
@@ -337,7 +344,7 @@ def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
 
     t0 = time.perf_counter()
     env = environment_info()
-    extra = {"base_seed": runner.base_seed, "rng": runner.rng, "x64": env["x64"], "chunk": runner.chunk}
+    extra = {"base_seed": runner.base_seed, "rng": runner.rng, "x64": env["x64"], "chunk": plan.cfg.chunk}
     runs, curves, timings = run_experiment(plan, extra_columns=extra)
     wall = time.perf_counter() - t0
     meta = {

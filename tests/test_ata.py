@@ -182,3 +182,15 @@ def test_gta_deferred_draws_have_the_renewal_law():
     full = np.sort(completions, axis=1)[:, 3]
     assert stats.ttest_ind(lazy, full.reshape(S, K).mean(axis=1)).pvalue > 1e-3
     assert lazy.mean() == pytest.approx(full.mean(), rel=0.01)
+
+
+def test_generators_agree_in_distribution_on_ofta_round_time():
+    from bandits.core import rng
+
+    p = make_problem(17, 23, base=29.0, power=0.5)
+    means = {}
+    for gen in rng.GENERATORS:
+        m = run_fixed_horizon(build("ofta", p), range(4), RunConfig(horizon=20_000, rng=gen, progress=False),
+                              log_grid(20_000, 2)).metrics["avg_iteration_time"][:, -1]
+        means[gen] = m.mean()
+    assert abs(means["hash32"] / means["threefry"] - 1) < 0.01, means

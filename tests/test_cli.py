@@ -88,28 +88,17 @@ def test_python_module_entry_point(tmp_path):
     assert pd.read_parquet(tmp_path / "run" / "runs.parquet")["seed"].nunique() == 2
 
 
-BAD = [
+@pytest.mark.parametrize("args,message", [
     (["experiment=ata/table9"], "valid choices: ata/figure1"),
-    (["experiment=ata/figure3", "experiment.algorithms=[ata,foo]"], "valid choices: ata, ata_empirical"),
-    (["experiment=ata/figure3", "experiment.env.law=weibull"], "valid choices: exponential, gamma"),
-    (["experiment=ata/figure3", "hydra/launcher=ray"], "valid choices: basic, joblib"),
-    (["experiment=ata/figure3", "runner=fast"], "valid choices: default, smoke"),
-    (["experiment=ata/figure3", "experiment.env.budget=0"], "budget B must be"),
-    (["experiment=ata/figure3", "experiment.env.n=0"], "number of workers n must be"),
-    (["experiment=ata/figure3", "experiment.env.base=-1"], "time scale base must be > 0"),
-    (["experiment=ata/figure3", "experiment.hyperparameters.ata.alpha_factor=0"], "alpha_factor > 0"),
-    (["experiment=ata/figure3", "experiment.hyperparameters.ata_empirical.eta=-0.5"], "eta >= 0"),
-    (["experiment=ata/figure3", "experiment.seeds=0"], "number of seeds must be >= 1"),
-]
-
-
-@pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a[1:]) or a[0] for a, _ in BAD])
-def test_bad_input_fails_with_one_line_and_writes_nothing(cli, tmp_path, args, message):
+    (["experiment=ata/figure3", "experiment.seeds=0"], "seeds must be an integer >= 1"),
+], ids=["unknown preset", "zero seeds"])
+def test_bad_input_through_the_console_script(cli, tmp_path, args, message):
+    """The catalogue lives in test_bad_input.py (in-process); here the installed script itself."""
     out = cli(args + ["runner=smoke", f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path, timeout=300)
-    assert out.returncode != 0
-    errors = [l for l in out.stderr.splitlines() if "error:" in l]
+    assert out.returncode == 2
+    errors = [line for line in out.stderr.splitlines() if "error:" in line]
     assert len(errors) == 1 and message in errors[0], out.stderr[-2000:]
-    assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("meta.json"))
+    assert not any(tmp_path.iterdir())
 
 
 def test_add_your_algorithm_plugin_and_comparison_table(cli, tmp_path):
@@ -118,11 +107,15 @@ def test_add_your_algorithm_plugin_and_comparison_table(cli, tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     runs = pd.read_parquet(tmp_path / "run" / "runs.parquet")
     assert "explore_then_commit" in set(runs.algorithm)
-    rep = cli([str(tmp_path / "run"), "--figures", str(tmp_path / "f"), "--paper", str(tmp_path / "p")],
-              cwd=tmp_path, tool="bandits-bench-report")
+    rep = cli([str(tmp_path / "run"), "--reference", "ata"], cwd=tmp_path, tool="bandits-bench-report")
     assert rep.returncode == 0, rep.stderr[-3000:]
-    table = (tmp_path / "p" / "ata" / "comparison_etc_vs_ata.md").read_text()
-    assert "| explore_then_commit | runtime |" in table and "paired p" in table
+    # the report goes next to the results by default: the repository's paper/ and figures/ are untouched
+    table = (tmp_path / "run" / "paper" / "ata" / "comparison_etc_vs_ata.md").read_text()
+    assert "| ETC | runtime |" in table and "paired p" in table
+    # display names and colours come from the registry: the plugin reaches the figures too
+    assert (tmp_path / "run" / "figures" / "ata" / "figure3.png").exists() is False  # no Figure 3 setting here
+    bad = cli([str(tmp_path / "run"), "--reference", "atta"], cwd=tmp_path, tool="bandits-bench-report")
+    assert bad.returncode == 2 and "valid choices: ata, ata_empirical" in bad.stderr
 
 
 def test_slurm_launcher_config_composes(cli, tmp_path):
@@ -143,3 +136,176 @@ def test_bad_run_never_deletes_user_files(cli, tmp_path, where):
     assert out.returncode == 2
     assert (tmp_path / "results" / "ata" / "stored.txt").read_text() == "28-minute reproduction"
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_report_defaults_never_touch_the_repository(cli, tmp_path):
+    """The README's guide (report of a smoke run, no --figures/--paper) leaves tracked files untouched."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    before = subprocess.run(["git", "status", "--porcelain", "paper", "figures"], cwd=root, capture_output=True,
+                            text=True).stdout
+    out = cli(["experiment=ata/figure3", "runner=smoke", f"hydra.run.dir={tmp_path}/r"], cwd=root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rep = cli([str(tmp_path / "r")], cwd=root, tool="bandits-bench-report")
+    assert rep.returncode == 0, rep.stderr[-2000:]
+    after = subprocess.run(["git", "status", "--porcelain", "paper", "figures"], cwd=root, capture_output=True,
+                           text=True).stdout
+    assert before == after
+    assert (tmp_path / "r" / "figures" / "ata" / "figure3.png").exists()
+    assert (tmp_path / "r" / "paper" / "ata" / "README.md").exists()
+    meta = json.loads((tmp_path / "r" / "meta.json").read_text(), parse_constant=lambda c: pytest.fail(c))
+    assert meta["experiment"]["paper"] == "ata"
+    for f in ("runs.parquet", "curves.parquet", "meta.json"):
+        assert (tmp_path / "r" / f).stat().st_mode & 0o044 == 0o044, f  # readable by others
+
+
+BOOM = '''
+"""A plugin with a run-time bug when ``fail`` is set (for the sweep-failure test)."""
+from bandits.allocation.algorithms import ALGORITHMS, policy_algorithm
+from bandits.allocation.uta import uta
+
+
+def boom(budget, fail: bool = False):
+    policy = uta(budget)
+    if not fail:
+        return policy
+
+    def select(state, word, t, known):
+        raise RuntimeError("boom at trace time")
+
+    return policy._replace(select=select)
+
+
+if "boom" not in ALGORITHMS:
+    ALGORITHMS.add("boom", policy_algorithm(boom))
+'''
+
+
+def test_sweep_with_a_failing_job_keeps_the_others_and_resumes(cli, tmp_path):
+    (tmp_path / "boomplugin.py").write_text(BOOM)
+    sweep = ["-m", "experiment=ata/figure3", "runner=smoke", "+experiment.plugins=[boomplugin]",
+             "experiment.algorithms=[boom]", "+experiment.hyperparameters.boom.fail=false,true",
+             f"hydra.sweep.dir={tmp_path}/sw"]
+    out = cli(sweep, cwd=tmp_path)
+    assert out.returncode == 1, out.stderr[-3000:]
+    assert (tmp_path / "sw" / "0" / "meta.json").exists() and not (tmp_path / "sw" / "1" / "meta.json").exists()
+    summary = out.stderr[out.stderr.index("job(s) failed"):]
+    assert "1 job(s) failed" in out.stderr and "RuntimeError: boom at trace time" in summary
+    assert str(tmp_path / "sw" / "1") in summary
+    # the same sweep again without resume: refused before anything runs (results are there)
+    again = cli(sweep, cwd=tmp_path)
+    assert again.returncode == 2 and "already holds results" in again.stderr and "runner.resume=true" in again.stderr
+    # with resume, only the unfinished job runs (still failing: its bug is real); job 0 is skipped
+    stamp = (tmp_path / "sw" / "0" / "meta.json").stat().st_mtime_ns
+    resumed = cli(sweep + ["runner.resume=true"], cwd=tmp_path)
+    assert resumed.returncode == 1 and "skipped (complete results with the same config)" in resumed.stderr
+    assert (tmp_path / "sw" / "0" / "meta.json").stat().st_mtime_ns == stamp
+
+
+def test_killed_sweep_resumes_where_it_stopped(tmp_path):
+    """Kill a sweep after its first job finished; resuming skips that job and runs the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import BIN
+
+    exe = str(BIN / "bandits-bench") if (BIN / "bandits-bench").exists() else None
+    args = ["-m", "experiment=ata/figure3", "runner=smoke", "experiment.algorithms=[uta]",
+            "experiment.env.n=4,5,6", "runner.max_horizon=30000", f"hydra.sweep.dir={tmp_path}/sw"]
+    cmd = ([exe] if exe else [sys.executable, "-m", "experiments.run"]) + args
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    while not (tmp_path / "sw" / "0" / "meta.json").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = sorted(p.parent.name for p in (tmp_path / "sw").rglob("meta.json"))
+    assert "0" in done and len(done) < 3, done
+    stamp = (tmp_path / "sw" / "0" / "meta.json").stat().st_mtime_ns
+    out = subprocess.run(cmd + ["runner.resume=true"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert sorted(p.parent.name for p in (tmp_path / "sw").rglob("meta.json")) == ["0", "1", "2"]
+    assert (tmp_path / "sw" / "0" / "meta.json").stat().st_mtime_ns == stamp
+    assert "skipped" in out.stderr
+
+
+def test_second_run_into_a_live_run_directory_is_refused(cli, tmp_path):
+    import os
+    import socket
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / ".bandits-run.lock").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+    out = cli(["experiment=ata/figure3", "runner=smoke", f"hydra.run.dir={run}"], cwd=tmp_path)
+    assert out.returncode == 2 and "in use by a live run" in out.stderr
+    assert sorted(p.name for p in run.iterdir()) == [".bandits-run.lock"]
+
+
+def test_hyperparameter_sweep_is_reported_as_two_groups_and_corrupt_dirs_are_skipped(cli, tmp_path):
+    out = cli(["-m", "experiment=ata/figure3", "runner=smoke", "experiment.algorithms=[ata]",
+               "experiment.hyperparameters.ata.alpha_factor=1.0,0.05", f"hydra.sweep.dir={tmp_path}/sw"], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    runs = pd.concat(pd.read_parquet(p) for p in (tmp_path / "sw").rglob("runs.parquet"))
+    assert set(runs.hyperparameters) == {'{"alpha_factor": 1.0}', '{"alpha_factor": 0.05}'}
+    assert {"base_seed", "rng", "x64", "chunk", "n", "B", "law", "base", "power"} <= set(runs.columns)
+    # a corrupt copy: truncated curves
+    import shutil
+
+    shutil.copytree(tmp_path / "sw" / "0", tmp_path / "sw" / "broken")
+    (tmp_path / "sw" / "broken" / "curves.parquet").write_bytes(b"PAR1")
+    rep = cli([str(tmp_path / "sw")], cwd=tmp_path, tool="bandits-bench-report")
+    assert rep.returncode == 0, rep.stderr[-3000:]
+    assert "warning: skipping" in rep.stderr and "broken" in rep.stderr
+    table = (tmp_path / "sw" / "paper" / "ata" / "comparison_figure3.md").read_text()
+    assert "| ATA (alpha_factor=1.0) | proxy_regret |" in table and "| ATA (alpha_factor=0.05) | proxy_regret |" in table
+
+
+def test_stopping_time_preset_runs_and_reports(cli, tmp_path):
+    out = cli(["experiment=examples/gaussian_bai", "runner=smoke", "runner.max_seeds=50",
+               f"hydra.run.dir={tmp_path}/bai"], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    runs = pd.read_parquet(tmp_path / "bai" / "runs.parquet")
+    assert {"tau", "censored", "correct", "delta", "cap"} <= set(runs.columns)
+    assert len(runs) == 2 * 3 * 50 and not (tmp_path / "bai" / "curves.parquet").exists()
+    assert (runs.tau >= 2).all() and (runs.tau <= runs.cap).all()
+    rep = cli([str(tmp_path / "bai")], cwd=tmp_path, tool="bandits-bench-report")
+    assert rep.returncode == 0, rep.stderr[-3000:]
+    summary = pd.read_csv(tmp_path / "bai" / "paper" / "toy_bai" / "summary.csv")
+    assert set(summary.delta) == {0.1, 0.01, 0.001} and (summary.T_star == 32).all()
+    assert (tmp_path / "bai" / "figures" / "toy_bai" / "stopping_times.png").exists()
+
+
+def test_plugin_with_a_bug_is_reported_as_the_plugins_error(cli, tmp_path):
+    (tmp_path / "buggy.py").write_text("import math\nx = math.sqrt(-1)\n")
+    out = cli(["experiment=ata/figure3", "runner=smoke", "+experiment.plugins=[buggy]",
+               f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path)
+    assert out.returncode == 2
+    errors = [line for line in out.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "plugin 'buggy' failed to import: ValueError: math domain error" in errors[0]
+    assert "buggy.py:2" in errors[0] and not (tmp_path / "run").exists()
+
+
+def test_x64_no_means_false_and_is_recorded(cli, tmp_path):
+    out = cli(["experiment=ata/figure3", "runner=smoke", "runner.x64=no", f"hydra.run.dir={tmp_path}/r"],
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert pd.read_parquet(tmp_path / "r" / "runs.parquet")["x64"].eq(False).all()
+    assert json.loads((tmp_path / "r" / "meta.json").read_text())["environment"]["x64"] is False
+
+
+def test_user_presets_from_config_dir(cli, tmp_path):
+    """--config-dir: a user's own preset outside the repository, on top of the suite's."""
+    (tmp_path / "myconf" / "experiment" / "mine").mkdir(parents=True)
+    (tmp_path / "myconf" / "experiment" / "mine" / "small.yaml").write_text(
+        "defaults: [/experiment/ata/_base@_here_, _self_]\nname: mine/small\nalgorithms: [uta]\n"
+        "env: {power: 0.5, n: 5}\nhorizon: 500\nseeds: 2\n")
+    out = cli(["--config-dir", str(tmp_path / "myconf"), "experiment=mine/small", f"hydra.run.dir={tmp_path}/r"],
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Unable to initialize backend" not in out.stderr
+    assert pd.read_parquet(tmp_path / "r" / "runs.parquet")["seed"].nunique() == 2

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bandits.allocation import build, make_problem
 from bandits.core import RunConfig, log_grid, rng, run_fixed_horizon
 
 
@@ -38,14 +37,16 @@ def test_unknown_generator_is_rejected():
         RunConfig(horizon=10, rng="xorshift")
 
 
-def test_generators_agree_in_distribution_on_ofta_round_time():
-    p = make_problem(17, 23, base=29.0, power=0.5)
+def test_generators_agree_in_distribution_on_a_toy_bandit():
+    """The generator switch changes draws, not laws: a toy bandit's mean reward agrees under both."""
+    from toys import bandit_sim
+
     means = {}
     for gen in rng.GENERATORS:
-        m = run_fixed_horizon(build("ofta", p), range(4), RunConfig(horizon=20_000, rng=gen, progress=False),
-                              log_grid(20_000, 2)).metrics["avg_iteration_time"][:, -1]
+        m = run_fixed_horizon(bandit_sim(), range(8), RunConfig(horizon=5_000, rng=gen, progress=False),
+                              log_grid(5_000, 2)).metrics["reward"][:, -1]
         means[gen] = m.mean()
-    assert abs(means["hash32"] / means["threefry"] - 1) < 0.01, means
+    assert abs(means["hash32"] / means["threefry"] - 1) < 0.02, means
 
 
 def test_random_subset_is_uniform_over_subsets_and_distinct():

@@ -97,6 +97,11 @@ def shared(spec, cfg, seeds, grid):
                          "compile_time": res.compile_time}
 
 
+def example():
+    """A small instance (n = 7 > B = 5) and hyperparameters for every algorithm: the core's contract tests."""
+    return make_problem(7, 5, base=29.0, power=0.5), {"ata": {"alpha_factor": 0.05}, "ata_empirical": {"eta": 0.05}}
+
+
 PAPER = PAPERS.add("ata", Paper(
     name="ata",
     title="ATA: Adaptive Task Allocation (Maranjyan et al., ICML 2025)",
@@ -109,4 +114,5 @@ PAPER = PAPERS.add("ata", Paper(
     analysis="experiments.ata.analysis:report",
     id_columns=("n", "B", "law", "base", "power"),
     reference="ata",
+    example=example,
 ))

@@ -105,6 +105,7 @@ class Paper:
     id_columns: tuple = ()  # columns (besides algorithm, env, seed) that identify a problem in the results
     reference: Optional[str] = None  # default reference algorithm of the comparison table
     x64: bool = False  # the paper's presets force float64
+    example: Optional[Callable[[], tuple]] = None  # () -> (small Problem, {algorithm: hyperparameters}): contract tests
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -265,7 +266,8 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
     if paper.check is not None:
         paper.check(spec)
     try:
-        cfg = RunConfig.from_mapping(runner, horizon=horizon)
+        chunk = runner.get("stopping_chunk") if paper.mode == "stopping" else None
+        cfg = RunConfig.from_mapping(runner, horizon=horizon, **({"chunk": chunk} if chunk else {}))
     except (TypeError, ValueError) as e:
         raise ConfigError(f"runner: {e}") from None
     problems = list(paper.problems(spec))
@@ -371,6 +373,7 @@ class RunnerSchema:
     """``configs/runner/*.yaml``: how to run, never what (values in configs/runner/default.yaml)."""
 
     chunk: int = MISSING
+    stopping_chunk: int = MISSING
     batch_size: int = MISSING
     base_seed: int = MISSING
     rng: str = MISSING

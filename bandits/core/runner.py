@@ -84,6 +84,12 @@ class StoppingResult:
     slot_rounds: int = 0  # rounds computed by all slots together (the cost; >= sum of stopping times)
 
 
+# A batch is never narrower than 2 seeds (padded): XLA-CPU computes some elementwise ops (division) differently
+# for a batch of one than for vectorised batches (1 ulp); with this floor a seed's result is the same alone.
+MIN_WIDTH = 2
+SHRINK = 8  # stopping runs: the batch narrows by this factor once 1/SHRINK of its slots are busy
+
+
 def seed_keys(base_seed: int, seeds: Sequence[int]) -> jax.Array:
     base = jax.random.key(base_seed)
     return jax.vmap(lambda s: jax.random.fold_in(base, s))(jnp.asarray(seeds, dtype=jnp.uint32))
@@ -114,7 +120,7 @@ def _shard(keys: jax.Array) -> jax.Array:
 def _batches(seeds: np.ndarray, batch_size: int):
     """Equal-size batches (the last one padded by repeating a seed) -> one compile."""
     n_dev = len(jax.devices())
-    size = min(batch_size, len(seeds))
+    size = max(MIN_WIDTH, min(batch_size, len(seeds)))
     size = -(-size // n_dev) * n_dev  # multiple of the device count for sharding
     for start in range(0, len(seeds), size):
         part = seeds[start : start + size]
@@ -252,14 +258,16 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
     take_b = jax.jit(lambda tree, idx: jax.tree.map(lambda a: a[idx], tree))
 
     n_dev = len(jax.devices())
-    width = -(-min(cfg.batch_size, len(seeds)) // n_dev) * n_dev
+    width = -(-max(MIN_WIDTH, min(cfg.batch_size, len(seeds))) // n_dev) * n_dev
     t_start = time.perf_counter()
     compile_time = 0.0
     out_metrics, out_t, out_done = {}, np.zeros(len(seeds), np.int64), np.zeros(len(seeds), bool)
     slot_rounds = 0
 
+    keys_b = jax.jit(seed_keys, static_argnums=0)
+
     def keys_for(idx):
-        return _shard(seed_keys(cfg.base_seed, seeds[np.maximum(idx, 0)]))
+        return _shard(keys_b(cfg.base_seed, jnp.asarray(seeds[np.maximum(idx, 0)], jnp.uint32)))
 
     def record(fin_slots, owner, carry, t, done):
         m, tt, dd = jax.device_get(result_b(carry, t, done))
@@ -270,6 +278,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
         out_done[owner[fin_slots]] = np.asarray(dd)[fin_slots]
 
     pending = list(range(len(seeds)))
+    next_report = max(1, len(seeds) // 10)
     while pending:  # without refill: one batch after another, each until its slowest seed stops
         first = pending[:width]
         pending = pending[width:]
@@ -302,23 +311,26 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
                         t = jnp.where(jnp.asarray(mask), 0, t)
                         done = jnp.where(jnp.asarray(mask), False, done)
                     done = jnp.where(jnp.asarray(owner < 0), True, done)
-                    if cfg.progress and len(seeds) > 1:
-                        _progress(f"  stopped {int((out_t > 0).sum())}/{len(seeds)} seeds "
-                                  f"({time.perf_counter() - t_start:.1f}s)")
+                    finished = len(seeds) - len(pending) - int((owner >= 0).sum())
+                    if cfg.progress and len(seeds) > 1 and finished >= next_report:
+                        next_report += max(1, len(seeds) // 10)
+                        _progress(f"  stopped {finished}/{len(seeds)} seeds ({time.perf_counter() - t_start:.1f}s)")
                 busy = np.flatnonzero(owner >= 0)
                 if busy.size == 0:
                     break
-                if cfg.refill and not pending and busy.size <= width // 2 and width // 2 >= n_dev:
+                floor = max(n_dev, MIN_WIDTH)
+                if cfg.refill and not pending and busy.size <= width // SHRINK and width // SHRINK >= floor:
+                    # the tail: shrink by SHRINK (each new width compiles once; a few shrinks at most)
                     new_width = width
-                    while busy.size <= new_width // 2 and new_width // 2 >= n_dev:
-                        new_width //= 2
+                    while busy.size <= new_width // SHRINK and new_width // SHRINK >= floor:
+                        new_width //= SHRINK
                     new_width = -(-new_width // n_dev) * n_dev
                     idx = np.concatenate([busy, np.flatnonzero(owner < 0)[: new_width - busy.size]])
                     carry, keys, t, done = take_b((carry, keys, t, done), jnp.asarray(idx))
                     owner, width = owner[idx], new_width
                 carry, t, done = chunk_b(carry, t, done, keys)
                 slot_rounds += width * chunk
-        width = -(-min(cfg.batch_size, len(seeds)) // n_dev) * n_dev
+        width = -(-max(MIN_WIDTH, min(cfg.batch_size, len(seeds))) // n_dev) * n_dev
     wall = time.perf_counter() - t_start - compile_time
     for k, v in out_metrics.items():
         _check_finite(k, v)

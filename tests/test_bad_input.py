@@ -1,0 +1,73 @@
+"""A catalogue of bad inputs: each fails before anything runs, with one line naming the problem
+(and the valid choices where there are some), exit status 2, and nothing written.
+
+Run in-process through the real entry point (``experiments.run.main``): every check happens in the
+precheck, before Hydra creates a directory.
+"""
+from __future__ import annotations
+
+import pytest
+
+from experiments.run import main
+
+ATA = ["experiment=ata/figure3"]
+BAI = ["experiment=examples/gaussian_bai"]
+BAD = [
+    (["experiment=ata/table9"], "valid choices: ata/figure1"),
+    (ATA + ["experiment.algorithms=[ata,foo]"], "valid choices: ata, ata_empirical"),
+    (ATA + ["experiment.algorithms=[]"], "lists no algorithms"),
+    (ATA + ["experiment.env.law=weibull"], "valid choices: exponential, gamma"),
+    (ATA + ["hydra/launcher=ray"], "valid choices: basic, joblib"),
+    (ATA + ["runner=fast"], "valid choices: default, smoke"),
+    (ATA + ["experiment.env.budget=0"], "budget B) must be an integer >= 1"),
+    (ATA + ["experiment.env.n=0"], "experiment.env.n must be an integer >= 1"),
+    (ATA + ["experiment.env.n=true"], "experiment.env.n must be an integer, got True"),
+    (ATA + ["experiment.env.n=[17,abc]"], "experiment.env.n must be an integer"),
+    (ATA + ["experiment.env.base=-1"], "base) must be > 0"),
+    (ATA + ["experiment.env.base=inf"], "base) must be finite"),
+    (ATA + ["experiment.env.power=nan"], "experiment.env.power must be finite"),
+    (ATA + ["experiment.env.law=gamma", "+experiment.env.law_kwargs.shape=-1"], "bad experiment.env.law_kwargs"),
+    (ATA + ["experiment.hyperparameters.ata.alpha_factor=0"], "alpha_factor > 0"),
+    (ATA + ["experiment.hyperparameters.ata.alpha_factor=inf"], "alpha_factor must be finite"),
+    (ATA + ["experiment.hyperparameters.ata_empirical.eta=-0.5"], "eta >= 0"),
+    (ATA + ["+experiment.hyperparameters.ata.foo=1"], "unknown hyperparameter(s) 'foo' for algorithm 'ata'; valid"),
+    (ATA + ["+experiment.hyperparameters.nope.x=1"], "hyperparameters given for unknown algorithm 'nope'"),
+    (ATA + ["experiment.seeds=0"], "experiment.seeds must be an integer >= 1"),
+    (ATA + ["experiment.seeds=2.7"], "experiment.seeds: Value '2.7' of type 'float' could not be converted"),
+    (ATA + ["experiment.seeds=abc"], "experiment.seeds: Value 'abc'"),
+    (ATA + ["experiment.horizon=0"], "experiment.horizon must be an integer >= 1"),
+    (ATA + ["experiment.horizon=inf"], "experiment.horizon: Value 'inf'"),
+    (ATA + ["experiment.checkpoints=0"], "experiment.checkpoints must be an integer >= 1"),
+    (ATA + ["+experiment.horizn=10"], "unknown key experiment.horizn; valid keys: name"),
+    (ATA + ["~experiment.env"], "missing value for experiment.env"),
+    (ATA + ["experiment.sgd_mode=sometimes"], "valid choices: once, inside"),
+    (ATA + ["experiment.sgd_problem.lr=-1"], "experiment.sgd_problem.lr must be > 0"),
+    (ATA + ["+experiment.plugins=[no_such_module]"], "cannot import plugin 'no_such_module'"),
+    (ATA + ["experiment.plugins=[x]"], "Could not override 'experiment.plugins'. To append to your config use +"),
+    (ATA + ["experiment.seeds=10000000", "experiment.horizon=10"], "lower experiment.seeds"),
+    (ATA + ["runner.x64=maybe"], "runner.x64: Value 'maybe' is not a valid bool"),
+    (ATA + ["runner.rng=mt19937"], "valid choices: hash32, threefry"),
+    (ATA + ["runner.chunk=0"], "chunk must be >= 1"),
+    (ATA + ["runner.batch_size=-3"], "batch_size must be >= 1"),
+    (ATA + ["+runner.foo=1"], "unknown key runner.foo"),
+    (BAI + ["experiment.delta=[1.5]"], "experiment.delta must be in (0, 1)"),
+    (BAI + ["experiment.means=[1.0]"], "at least 2 arms"),
+    (BAI + ["experiment.sigma=0"], "experiment.sigma must be > 0"),
+    (BAI + ["experiment.algorithms=[track_and_stop,lucb]"], "valid choices: track_and_stop, uniform"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(args + [f"hydra.run.dir={tmp_path}/run", "runner.progress=false"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], err[-2000:]
+    assert not any(tmp_path.iterdir()), "something was written"
+
+
+def test_catalogue_is_large_enough():
+    assert len(BAD) >= 30

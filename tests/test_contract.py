@@ -1,0 +1,111 @@
+"""The contract every registered algorithm of every paper keeps (the core's promises, checked per algorithm).
+
+* shapes: every metric is a finite scalar per seed;
+* seed s alone = seed s inside a batch, whatever the batch size; same seed -> identical results;
+* the learner never sees the oracle: its view holds no oracle array, and poisoning the oracle (NaN / -1)
+  leaves its actions unchanged. Oracle baselines (OFTA, ...) must declare ``sees_oracle``.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+import examples.explore_then_commit  # noqa: F401 -- plugins register algorithms too
+import examples.gaussian_bai  # noqa: F401
+from bandits.core import RunConfig, log_grid, run_fixed_horizon, run_until_stopped, streams
+from bandits.core.experiment import build_simulation, discover_papers
+
+PAPERS = discover_papers()
+CASES = [(p, a) for p in PAPERS.names() if PAPERS.get(p).example is not None for a in PAPERS.get(p).algorithms]
+
+
+def _example(paper_name):
+    paper = PAPERS.get(paper_name)
+    problem, hps = paper.example()
+    return paper, problem, hps
+
+
+def _run(paper, sim, seeds, batch_size=1000):
+    cfg = RunConfig(horizon=300, chunk=64, batch_size=batch_size, progress=False)
+    if paper.mode == "stopping":
+        res = run_until_stopped(sim, seeds, cfg)
+        return {"tau": res.stopping_time, **res.metrics}
+    return run_fixed_horizon(sim, seeds, cfg, log_grid(300, 6)).metrics
+
+
+@pytest.mark.parametrize("paper_name,algorithm", CASES, ids=[f"{p}:{a}" for p, a in CASES])
+def test_seeds_shapes_and_determinism(paper_name, algorithm):
+    paper, problem, hps = _example(paper_name)
+    sim = build_simulation(paper, algorithm, problem, hps.get(algorithm, {}))
+    full = _run(paper, sim, range(5))
+    alone = _run(paper, sim, [3])
+    narrow = _run(paper, sim, range(5), batch_size=2)
+    again = _run(paper, sim, range(5))
+    assert full, "no metrics"
+    for k, v in full.items():
+        v = np.asarray(v)
+        assert v.shape[0] == 5 and np.all(np.isfinite(v)), k
+        np.testing.assert_array_equal(v[3], np.asarray(alone[k])[0], err_msg=k)
+        np.testing.assert_array_equal(v, narrow[k], err_msg=k)
+        np.testing.assert_array_equal(v, again[k], err_msg=k)
+
+
+def _poison(tree):
+    def leaf(x):
+        x = jnp.asarray(x)
+        return jnp.full_like(x, jnp.nan) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.full_like(x, -1)
+
+    return jax.tree.map(leaf, tree)
+
+
+def _actions(policy, problem, rounds=80):
+    """The policy's actions over ``rounds`` rounds against the true environment (seed 0)."""
+    key = jax.random.key(0)
+    pol_noise = None if policy.sample is None else policy.sample(streams.sub(key, streams.POLICY), rounds,
+                                                                  problem.known)
+    env_noise = problem.env.sample(streams.sub(key, streams.ENVIRONMENT), rounds, problem.params)
+
+    def body(carry, xs):
+        pstate, estate = carry
+        z, u, t = xs
+        a = policy.select(pstate, u, t, problem.known)
+        estate, obs = problem.env.step(z, estate, a, problem.params)
+        return (policy.update(pstate, a, obs, problem.known), estate), a
+
+    init = (policy.init(problem.known), problem.env.reset(key, problem.params))
+    _, acts = lax.scan(body, init, (env_noise, pol_noise, jnp.arange(rounds, dtype=jnp.int32)))
+    return jax.tree.map(np.asarray, acts)
+
+
+POLICIES = [(p, a) for p, a in CASES if PAPERS.get(p).algorithm(a).kind == "policy"]
+
+
+@pytest.mark.parametrize("paper_name,algorithm", POLICIES, ids=[f"{p}:{a}" for p, a in POLICIES])
+def test_learner_never_sees_the_oracle(paper_name, algorithm):
+    paper, problem, hps = _example(paper_name)
+    algo = paper.algorithm(algorithm)
+    hp = hps.get(algorithm, {})
+    # 1. the learner's view holds no array of the environment's parameters or of the oracle
+    hidden = [np.asarray(x) for x in jax.tree.leaves((problem.params, problem.oracle)) if np.size(x) > 1]
+    for leaf in jax.tree.leaves(problem.known):
+        leaf = np.asarray(leaf)
+        assert not any(leaf.shape == h.shape and np.array_equal(leaf, h) for h in hidden), \
+            f"{algorithm}: the learner's view contains an oracle array"
+    # 2. poisoning the oracle leaves a learner's actions unchanged
+    poisoned = problem._replace(oracle=_poison(problem.oracle))
+    build = (lambda p: algo.build(p.known, p.oracle, **hp)) if algo.sees_oracle else (lambda p: algo.build(p.known,
+                                                                                                          **hp))
+    clean, dirty = _actions(build(problem), problem), _actions(build(poisoned), problem)
+    same = all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(clean), jax.tree.leaves(dirty)))
+    if algo.sees_oracle:
+        assert not same, f"{algorithm} declares sees_oracle but does not use the oracle"
+    else:
+        assert same, f"{algorithm}: actions changed when the oracle was poisoned"
+
+
+def test_every_builtin_paper_has_an_example_for_the_contract():
+    missing = [p for p in PAPERS.names() if PAPERS.get(p).example is None]
+    assert not missing, f"papers without an example problem: {missing}"
