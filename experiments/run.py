@@ -215,8 +215,20 @@ def _lock_is_live(lock: Path) -> bool:
     return True
 
 
+def check_writable(out: Path) -> None:
+    """The output directory can be created and written (checked before Hydra creates it)."""
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"cannot write results to {out}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write results to {out}: {probe} is not writable")
+
+
 def check_output_dir(out: Path, config: dict, resume: bool) -> str:
     """'run', 'skip' (complete, same config, resume) or raise UsageError (results or a live run there)."""
+    check_writable(out)
     lock = out / LOCK
     if lock.exists() and _lock_is_live(lock):
         raise UsageError(f"{out} is in use by a live run ({lock}); wait for it or choose another output directory")

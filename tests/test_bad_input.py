@@ -71,3 +71,14 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch,
 
 def test_catalogue_is_large_enough():
     assert len(BAD) >= 30
+
+
+def test_unwritable_output_directory_is_one_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "afile").write_text("not a directory")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(["experiment=ata/figure3", "runner=smoke", f"hydra.run.dir={tmp_path}/afile/run"])
+    assert exit_.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "is not a directory" in errors[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
