@@ -67,13 +67,23 @@ def metric_columns(runs: pd.DataFrame, paper) -> list[str]:
     return [c for c in runs.columns if c not in skip and runs[c].dtype.kind in "fc"]
 
 
-def comparison_table(runs: pd.DataFrame, reference: str, metrics) -> str:
-    """Markdown: per problem and metric, each variant's mean [95% CI] and a paired test vs ``reference``."""
+def comparison_table(runs: pd.DataFrame, reference: str, metrics, paper) -> str:
+    """Markdown: per problem and metric, each variant's mean [95% CI] and a paired test vs ``reference``.
+
+    Problems in the order of their stored id columns, variants in the registry's order.
+    """
     out = []
-    for env, g in runs.groupby("env", sort=False):
+    keys = [c for c in paper.id_columns if c in runs] + ["env"]
+    problems = runs[keys].drop_duplicates().sort_values(keys)["env"]
+    rank = {a: i for i, a in enumerate(paper.order(runs["algorithm"]))}
+    for env in problems:
+        g = runs[runs["env"] == env]
+        g = g.iloc[np.lexsort((g["variant"].to_numpy(), g["algorithm"].map(rank).to_numpy()))]
+        head = f"### {env}"
         if "t" in g:
             g = g[g["t"] == g["t"].max()]
-        out += [f"### {env}", "", f"| algorithm | metric | mean [95% CI] | diff vs {reference} | paired p |",
+            head += f" (t = {int(g['t'].max()):,})"
+        out += [head, "", f"| algorithm | metric | mean [95% CI] | diff vs {reference} | paired p |",
                 "|---|---|---|---|---|"]
         candidates = g[(g["variant"] == reference) | (g["algorithm"] == reference)]
         ref_variant = sorted(candidates["variant"].unique())[0] if len(candidates) else reference
@@ -121,7 +131,7 @@ def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, ref
         for exp, re_ in r.groupby("experiment"):
             path = paper_dir / name / f"comparison_{exp.split('/')[-1]}.md"
             atomic_write_text(path, f"# {exp}: final metrics over seeds\n\n"
-                              + comparison_table(re_, ref, metric_columns(re_, paper)))
+                              + comparison_table(re_, ref, metric_columns(re_, paper), paper))
             written.append(path)
     return written
 

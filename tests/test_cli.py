@@ -112,8 +112,6 @@ def test_add_your_algorithm_plugin_and_comparison_table(cli, tmp_path):
     # the report goes next to the results by default: the repository's paper/ and figures/ are untouched
     table = (tmp_path / "run" / "paper" / "ata" / "comparison_etc_vs_ata.md").read_text()
     assert "| ETC | runtime |" in table and "paired p" in table
-    # display names and colours come from the registry: the plugin reaches the figures too
-    assert (tmp_path / "run" / "figures" / "ata" / "figure3.png").exists() is False  # no Figure 3 setting here
     bad = cli([str(tmp_path / "run"), "--reference", "atta"], cwd=tmp_path, tool="bandits-bench-report")
     assert bad.returncode == 2 and "valid choices: ata, ata_empirical" in bad.stderr
 
