@@ -20,3 +20,20 @@ def run_cli(args, cwd, env_extra=None, timeout=900, tool="bandits-bench"):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def check_bad_input(args, message, tmp_path, monkeypatch, capsys):
+    """Run the CLI in-process on bad ``args``: exit 2, one error line containing ``message``, nothing written.
+
+    Every check happens in the precheck, before Hydra creates a directory (``experiments.run.main``).
+    """
+    from experiments.run import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args) + [f"hydra.run.dir={tmp_path}/run", "runner.progress=false"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], err[-2000:]
+    assert not any(tmp_path.iterdir()), "something was written"

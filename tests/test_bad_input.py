@@ -7,6 +7,7 @@ precheck, before Hydra creates a directory.
 from __future__ import annotations
 
 import pytest
+from conftest import check_bad_input
 
 from experiments.run import main
 
@@ -59,14 +60,7 @@ BAD = [
 
 @pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, args, message):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as exit_:
-        main(args + [f"hydra.run.dir={tmp_path}/run", "runner.progress=false"])
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    errors = [line for line in err.splitlines() if "error:" in line]
-    assert len(errors) == 1 and message in errors[0], err[-2000:]
-    assert not any(tmp_path.iterdir()), "something was written"
+    check_bad_input(args, message, tmp_path, monkeypatch, capsys)
 
 
 def test_catalogue_is_large_enough():
