@@ -101,7 +101,7 @@ class Paper:
     check: Optional[Callable[[Any], None]] = None  # value ranges beyond the schema's types
     wrap: Optional[Callable[[Any, Problem, Simulation], Simulation]] = None
     shared: Optional[Callable[..., tuple]] = None  # (spec, cfg, seeds, grid) -> (metrics [S, G], timing)
-    analysis: Optional[str] = None  # "module:function" (runs, curves, metas, figures_dir, paper_dir) -> [paths]
+    analysis: Optional[str] = None  # "module:function" (paper, runs, curves, metas, figures_dir, paper_dir) -> [paths]
     id_columns: tuple = ()  # columns (besides algorithm, env, seed) that identify a problem in the results
     reference: Optional[str] = None  # default reference algorithm of the comparison table
     x64: bool = False  # the paper's presets force float64
@@ -208,7 +208,6 @@ class Plan:
     jobs: list  # (problem, algorithm name, hyperparameters, Simulation)
     seeds: np.ndarray
     grid: Optional[np.ndarray]
-    run_columns: dict = field(default_factory=dict)
 
 
 def build_simulation(paper: Paper, name: str, problem: Problem, hp: Mapping[str, Any]) -> Simulation:
