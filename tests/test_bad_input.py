@@ -76,3 +76,15 @@ def test_unwritable_output_directory_is_one_line(tmp_path, monkeypatch, capsys):
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert len(errors) == 1 and "is not a directory" in errors[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_every_job_of_a_sweep_is_checked_before_any_runs(tmp_path, monkeypatch, capsys):
+    """Job 1 of 2 is bad: the sweep is refused as a whole, job 0 never runs, nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(["-m", "experiment=ata/figure3", "runner=smoke", "experiment.env.n=5,0",
+              f"hydra.sweep.dir={tmp_path}/sweep"])
+    assert exit_.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "experiment.env.n must be an integer >= 1, got 0" in errors[0]
+    assert not any(tmp_path.iterdir())
