@@ -181,3 +181,21 @@ def test_refilling_finished_slots_keeps_every_seed_result_and_saves_work():
     total = plain.stopping_time.sum()
     assert refilled.slot_rounds < plain.slot_rounds
     assert refilled.slot_rounds <= total + 40 * 16 + 8 * 16 * np.log2(8) + plain.stopping_time.max()
+
+
+def test_narrowing_the_batch_for_the_tail_keeps_every_seed_result(monkeypatch):
+    """Force the tail shrink (normally only for costly chunks): same results, fewer slot-rounds."""
+    from dataclasses import replace
+
+    from bandits.core import runner
+
+    sim = random_walk_until(12)
+    cfg = RunConfig(horizon=100_000, chunk=16, batch_size=64, progress=False)
+    wide = run_until_stopped(sim, range(100), cfg)
+    monkeypatch.setattr(runner, "SHRINK_PAYBACK", 0.0)
+    narrowed = run_until_stopped(sim, range(100), cfg)
+    np.testing.assert_array_equal(narrowed.stopping_time, wide.stopping_time)
+    np.testing.assert_array_equal(narrowed.metrics["position"], wide.metrics["position"])
+    assert narrowed.slot_rounds < wide.slot_rounds
+    reference = run_until_stopped(sim, range(100), replace(cfg, refill=False))
+    np.testing.assert_array_equal(reference.stopping_time, wide.stopping_time)

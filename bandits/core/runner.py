@@ -87,7 +87,8 @@ class StoppingResult:
 # A batch is never narrower than 2 seeds (padded): XLA-CPU computes some elementwise ops (division) differently
 # for a batch of one than for vectorised batches (1 ulp); with this floor a seed's result is the same alone.
 MIN_WIDTH = 2
-SHRINK = 8  # stopping runs: the batch narrows by this factor once 1/SHRINK of its slots are busy
+SHRINK = 8  # stopping runs: the batch narrows by this factor once 1/SHRINK of its slots are busy ...
+SHRINK_PAYBACK = 0.1  # ... if one chunk at full width costs more than this fraction of a compilation
 
 
 def seed_keys(base_seed: int, seeds: Sequence[int]) -> jax.Array:
@@ -283,6 +284,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
         first = pending[:width]
         pending = pending[width:]
         owner = np.array(first + [-1] * (width - len(first)))  # slot -> position in ``seeds`` (-1: idle)
+        full_width, chunk_time = width, 0.0
         keys = keys_for(owner)
         with rng.generator(cfg.rng):
             c0 = time.perf_counter()
@@ -290,9 +292,11 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
             t = jnp.zeros(width, jnp.int32)
             done = jnp.asarray(owner < 0)  # idle slots never run
             carry, t, done = chunk_b(carry, t, done, keys)  # compiles on first use
-            jax.block_until_ready(t)
-            if compile_time == 0.0:
+            if compile_time == 0.0:  # compile the refill path too, outside the timed loop
+                jax.block_until_ready(select_b(jnp.zeros(width, bool), carry, carry))
+                jax.block_until_ready(result_b(carry, t, done))
                 compile_time = time.perf_counter() - c0
+            jax.block_until_ready(t)
             slot_rounds += width * chunk
             while True:
                 t_h, d_h = np.asarray(jax.device_get(t)), np.asarray(jax.device_get(done))
@@ -319,7 +323,9 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
                 if busy.size == 0:
                     break
                 floor = max(n_dev, MIN_WIDTH)
-                if cfg.refill and not pending and busy.size <= width // SHRINK and width // SHRINK >= floor:
+                worth_it = chunk_time > SHRINK_PAYBACK * compile_time  # a new width compiles: only for costly chunks
+                if (cfg.refill and not pending and worth_it and busy.size <= width // SHRINK
+                        and width // SHRINK >= floor):
                     # the tail: shrink by SHRINK (each new width compiles once; a few shrinks at most)
                     new_width = width
                     while busy.size <= new_width // SHRINK and new_width // SHRINK >= floor:
@@ -328,7 +334,11 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
                     idx = np.concatenate([busy, np.flatnonzero(owner < 0)[: new_width - busy.size]])
                     carry, keys, t, done = take_b((carry, keys, t, done), jnp.asarray(idx))
                     owner, width = owner[idx], new_width
+                c1 = time.perf_counter()
                 carry, t, done = chunk_b(carry, t, done, keys)
+                jax.block_until_ready(t)
+                if width == full_width:
+                    chunk_time = time.perf_counter() - c1
                 slot_rounds += width * chunk
         width = -(-max(MIN_WIDTH, min(cfg.batch_size, len(seeds))) // n_dev) * n_dev
     wall = time.perf_counter() - t_start - compile_time
