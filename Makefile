@@ -7,7 +7,7 @@ RESULTS ?= results
 JOBS    ?= 2
 RESUME  ?= false
 
-.PHONY: install demo test test-slow test-all reproduce-ata report-ata bench clean
+.PHONY: install demo test test-slow test-all reproduce-ata report-ata reproduce-mlcb report-mlcb bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,23 @@ reproduce-ata: install
 # the repository's figures/ and paper/ are written only here (the report defaults to the results' directory)
 report-ata: install
 	$(BIN)/bandits-bench-report $(RESULTS)/ata --figures figures --paper paper
+
+# M-LCB (Latypov et al.): Figure 2 (GLM experts), bandit experts, rates; ED2RB's tuning grid as a sweep (~10 min)
+ED2RB_GRID := 'experiment.algorithms=[ed2rb]' experiment.hyperparameters.ed2rb.c=0.01,0.03,0.3,1.0
+reproduce-mlcb: install
+	$(if $(filter true,$(RESUME)),,rm -rf $(RESULTS)/mlcb)
+	$(BIN)/bandits-bench experiment=mlcb/figure2 runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/mlcb/figure2/main
+	$(BIN)/bandits-bench -m experiment=mlcb/figure2 $(ED2RB_GRID) runner.resume=$(RESUME) \
+	    hydra.sweep.dir=$(RESULTS)/mlcb/figure2/ed2rb
+	$(BIN)/bandits-bench experiment=mlcb/bandit_experts runner.resume=$(RESUME) \
+	    hydra.run.dir=$(RESULTS)/mlcb/bandit_experts/main
+	$(BIN)/bandits-bench -m experiment=mlcb/bandit_experts $(ED2RB_GRID) runner.resume=$(RESUME) \
+	    hydra.sweep.dir=$(RESULTS)/mlcb/bandit_experts/ed2rb
+	$(BIN)/bandits-bench experiment=mlcb/rates runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/mlcb/rates
+	$(MAKE) report-mlcb
+
+report-mlcb: install
+	$(BIN)/bandits-bench-report $(RESULTS)/mlcb --figures figures --paper paper
 
 # the numba peer is an optional extra (`bench`); without it its rows say "not installed"
 bench: install

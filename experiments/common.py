@@ -26,7 +26,8 @@ def timings_markdown(paper, metas: list) -> str:
     for m in metas:
         exp = m.get("experiment", {}).get("name", "?")
         for t in m.get("timings", []):
-            rows.append(dict(experiment=exp, algorithm=t["algorithm"],
+            hp = ", ".join(f"{k}={v}" for k, v in sorted((t.get("hyperparameters") or {}).items()))
+            rows.append(dict(experiment=exp, algorithm=t["algorithm"], hyperparameters=hp,
                              problem=t.get("problem", f"n={t['n']}" if "n" in t else "–"),
                              wall=t["wall_time"], compile=t["compile_time"]))
     if not rows:
@@ -40,10 +41,10 @@ def timings_markdown(paper, metas: list) -> str:
     for exp, r in per_exp.iterrows():
         lines.append(f"| {exp} | {int(r.jobs)} | {r.cpu_s:,.0f} | {r.longest_job_s:,.0f} |")
     lines += ["", "Simulation time per (algorithm, problem), execution only (compilation apart):", "",
-              "| preset | algorithm | problem | run (s) | compile (s) |", "|---|---|---|---|---|"]
-    for r in df.sort_values(["experiment", "problem", "algorithm"]).itertuples():
-        lines.append(f"| {r.experiment} | {paper.display(r.algorithm)} | {r.problem} | {r.wall:,.1f} | "
-                     f"{r.compile:.1f} |")
+              "| preset | algorithm | hyperparameters | problem | run (s) | compile (s) |", "|---|---|---|---|---|---|"]
+    for r in df.sort_values(["experiment", "problem", "algorithm", "hyperparameters"]).itertuples():
+        lines.append(f"| {r.experiment} | {paper.display(r.algorithm)} | {r.hyperparameters} | {r.problem} | "
+                     f"{r.wall:,.1f} | {r.compile:.1f} |")
     return "\n".join(lines) + "\n"
 
 

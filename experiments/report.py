@@ -55,9 +55,10 @@ def add_variants(df: pd.DataFrame, paper) -> pd.DataFrame:
     df["hyperparameters"] = df["hyperparameters"].fillna("{}")
     by = ["experiment", "algorithm"] if "experiment" in df else ["algorithm"]
     several = df.groupby(by)["hyperparameters"].transform("nunique") > 1  # a sweep within one experiment
-    hp_label = df["hyperparameters"].map(hyperparameter_label)
+    labels = {h: hyperparameter_label(h) for h in df["hyperparameters"].unique()}  # once per distinct value
+    hp_label = df["hyperparameters"].map(labels)
     df["variant"] = np.where(several, df["algorithm"] + "[" + hp_label + "]", df["algorithm"])
-    display = df["algorithm"].map(paper.display)
+    display = df["algorithm"].map({a: paper.display(a) for a in df["algorithm"].unique()})
     df["label"] = np.where(several, display + " (" + hp_label + ")", display)
     return df
 
@@ -123,12 +124,15 @@ def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, ref
         r = add_variants(runs[runs.run_dir.isin(in_paper)], paper)
         c = curves[curves.run_dir.isin(in_paper)]
         c = add_variants(c, paper) if len(c) else c
-        ref = reference or paper.reference or paper.order(r["algorithm"])[0]
-        if ref not in set(r["variant"]) | set(r["algorithm"]):
-            raise ReportError(f"unknown reference algorithm {ref!r}; valid choices: "
-                              f"{', '.join(sorted(set(r['variant']) | set(r['algorithm'])))}")
+        present = set(r["variant"]) | set(r["algorithm"])
+        if reference is not None and reference not in present:
+            raise ReportError(f"unknown reference algorithm {reference!r}; valid choices: {', '.join(sorted(present))}")
         written += paper.run_analysis(r, c, group, figures, paper_dir)
         for exp, re_ in r.groupby("experiment"):
+            # the reference: the one asked for, else the paper's, else the experiment's first algorithm
+            ref = reference or paper.reference
+            if ref not in set(re_["variant"]) | set(re_["algorithm"]):
+                ref = paper.order(re_["algorithm"])[0]
             path = paper_dir / name / f"comparison_{exp.split('/')[-1]}.md"
             atomic_write_text(path, f"# {exp}: final metrics over seeds\n\n"
                               + comparison_table(re_, ref, metric_columns(re_, paper), paper))

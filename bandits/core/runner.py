@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Dict, Sequence
 
@@ -205,7 +206,9 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
         return buf
 
     run_batch = jax.jit(jax.vmap(per_seed, axis_name=SEED_AXIS))
-    return _run_batches(run_batch, seeds, cfg, grid=grid)
+    # the same simulation on the same grid compiles once per batch shape (report: a live progress callback)
+    cache_key = None if report is not None else (sim, horizon, chunk, tuple(grid.tolist()))
+    return _run_batches(run_batch, seeds, cfg, grid=grid, cache_key=cache_key)
 
 
 def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
@@ -348,7 +351,11 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
                           wall_time=wall, compile_time=compile_time, slot_rounds=slot_rounds)
 
 
-def _run_batches(run_batch, seeds, cfg: RunConfig, grid):
+_COMPILED: "OrderedDict[tuple, object]" = OrderedDict()  # a few recent executables (tests, sweeps in one process)
+_COMPILED_MAX = 32
+
+
+def _run_batches(run_batch, seeds, cfg: RunConfig, grid, cache_key=None):
     t_start = time.perf_counter()
     outs = []
     n_done = 0
@@ -358,10 +365,18 @@ def _run_batches(run_batch, seeds, cfg: RunConfig, grid):
     for b, (batch, valid) in enumerate(batches):
         keys = _shard(seed_keys(cfg.base_seed, batch))
         if compiled is None:  # ahead-of-time compile once: every batch has the same shape
-            t0 = time.perf_counter()
-            with rng.generator(cfg.rng):  # draws are traced here
-                compiled = run_batch.lower(keys).compile()
-            compile_time = time.perf_counter() - t0
+            key = None if cache_key is None else cache_key + (
+                len(batch), len(jax.devices()), cfg.rng, bool(jax.config.jax_enable_x64))
+            compiled = _COMPILED.get(key) if key is not None else None
+            if compiled is None:
+                t0 = time.perf_counter()
+                with rng.generator(cfg.rng):  # draws are traced here
+                    compiled = run_batch.lower(keys).compile()
+                compile_time = time.perf_counter() - t0
+                if key is not None:
+                    _COMPILED[key] = compiled
+                    while len(_COMPILED) > _COMPILED_MAX:
+                        _COMPILED.popitem(last=False)
         out = jax.device_get(compiled(keys))
         outs.append(jax.tree.map(lambda a: np.asarray(a)[:valid], out))
         n_done += valid

@@ -1,0 +1,1 @@
+"""Analysis of the M-LCB paper (figures, tables and README from stored results)."""
