@@ -34,7 +34,7 @@ from bandits.core.types import Policy
 
 from .functions import modular_part, multilinear_grad, sampled_gradient
 from .oda import ODAState, oda
-from .projections import project_partition
+from .fast_projection import project_partition_pairwise
 from .rounding import dependent_round_partition
 
 
@@ -108,7 +108,7 @@ def online_continuous_greedy(
         raise ValueError(f"need 1 <= caps[b] <= |block b|, got caps={caps_np.tolist()}, sizes={sizes.tolist()}")
     blocks_j, caps_j = jnp.asarray(blocks_np), jnp.asarray(caps_np)
     D = max(1.0, float(k), k * math.log(n / k))
-    project = lambda z: project_partition(z, blocks_j, caps_j)  # noqa: E731
+    project = lambda z: project_partition_pairwise(z, blocks_j, caps_j)  # noqa: E731  (sort-free, = project_partition)
     x1 = project(jnp.full(n, math.log(k / n), dtype))  # Π^KL_{B(M)}((k/n)·1)
     learner = oda(project, x1, D, step=step, horizon=horizon)
     delta = 1.0 / L
@@ -132,7 +132,8 @@ def online_continuous_greedy(
     def update(state, action: Play, f, known):
         path, _ = greedy_path(state.learners.x, delta)
         if gradient_samples is None:
-            grads = jax.vmap(lambda x: multilinear_grad(f, x))(path)
+            grad_of = f.gradient if hasattr(f, "gradient") else (lambda x: multilinear_grad(f, x))  # closed form if any
+            grads = jax.vmap(grad_of)(path)
         else:
             u = jax.random.uniform(action.gradient_noise, (L, gradient_samples, n), dtype)
             grads = jax.vmap(lambda x, u: sampled_gradient(f, x, u))(path, u)

@@ -1,0 +1,306 @@
+"""Function families, adversaries and matroids as plugins, and the full-information environment (spec §5, §7).
+
+Every family is a *base instance* g(·; w) whose value is **affine in a component weight vector**
+w ∈ [0, 1]^m (coverage: item weights; facility location: customers; concave-of-modular: rows; graph
+cut: node weights, edge uv scaled by (w_u + w_v)/2; FL minus cost: customers). The adversary draws,
+each round t, w_t ∈ {0, 1}^m with E[w_t] = p_t (its keep probabilities at t) and an activity bit
+a_t ~ Bernoulli(q), and reveals
+
+    f_t = scale · a_t · g(·; w_t)            (an observation: a pytree with ``value`` and ``multilinear``)
+
+Because g is affine in w, Σ_t E f_t = q · scale · Σ_t g(·; p_t) = q · scale · T · g(·; p̄) with
+p̄ = (1/T) Σ_t p_t, so the maximiser S* of the *expected* sum is the maximiser of one function of the
+family, g(·; p̄), computed once per instance (exact by brute force for n <= ``exact_up_to``, else best
+found, ``comparators.best_found``). The environment then tracks, on the same draws as the learner,
+
+    collected_value       Σ_s f_s(S_s)
+    comparator_value      Σ_s f_s(S*)                      (the fixed comparator S*, realised)
+    alpha_regret          α Σ_s f_s(S*) - Σ_s f_s(S_s)
+    regret_vs_best_found  Σ_s f_s(S*) - Σ_s f_s(S_s)        (1-regret)
+    pseudo_alpha_regret   Σ_s [α E f_s(S*) - E f_s(S_s)]    (expectation over the adversary's draw only)
+    oracle_calls          value-oracle calls of the learner (its ``Act.calls`` each round)
+
+S* is a fixed set, so Σ_s f_s(S*) <= max_S Σ_s f_s(S): these regrets are lower bounds on the regret
+against the best set in hindsight of the realised sequence, equal to it in expectation up to
+E max - max E (an O(√T) fluctuation term for i.i.d. adversaries). The report says so.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bandits.core import rng as core_rng
+from bandits.core.numerics import KahanSum
+from bandits.core.registry import Registry
+from bandits.core.types import Environment
+
+from . import functions as fn
+
+
+# ---------------------------------------------------------------------------------------------
+# Observation wrappers and families with component weights
+# ---------------------------------------------------------------------------------------------
+class Scaled(NamedTuple):
+    """f = a · inner (a >= 0 scalar): the activity bit and the family's scale."""
+
+    inner: Any
+    a: jax.Array
+
+    def value(self, mask):
+        return self.a * self.inner.value(mask)
+
+    def multilinear(self, x):
+        return self.a * self.inner.multilinear(x)
+
+    def gradient(self, x):
+        """∇F(x): the inner family's closed form where it has one, else autodiff."""
+        if hasattr(self.inner, "gradient"):
+            return self.a * self.inner.gradient(x)
+        return jax.grad(self.multilinear)(x)
+
+
+class FastCoverage(NamedTuple):
+    """``functions.Coverage`` with a closed-form multilinear gradient (autodiff of the product was the slowest
+    part of Algorithm 6's round): ∂F/∂x_i = Σ_u w_u P_iu Π_{j≠i} (1 - x_j P_ju), products-except-self by
+    exclusive prefix and suffix products (no division)."""
+
+    probs: jax.Array  # [n, m]
+    weights: jax.Array  # [m]
+
+    def value(self, mask):
+        return self.multilinear(jnp.asarray(mask).astype(self.probs.dtype))
+
+    def multilinear(self, x):
+        miss = jnp.prod(1.0 - x[:, None] * self.probs, axis=0)
+        return jnp.sum(self.weights * (1.0 - miss))
+
+    def gradient(self, x):
+        p = 1.0 - x[:, None] * self.probs  # [n, m]
+        ones = jnp.ones_like(p[:1])
+        before = jnp.cumprod(jnp.concatenate([ones, p[:-1]], axis=0), axis=0)  # Π_{j<i}
+        after = jnp.cumprod(jnp.concatenate([ones, p[:0:-1]], axis=0), axis=0)[::-1]  # Π_{j>i}
+        return (self.probs * before * after) @ self.weights
+
+
+class RowConcave(NamedTuple):
+    """Concave-of-modular with row weights r_j: (1/J) Σ_j r_j φ_c(W_j · 1_S) / φ_c(1) (affine in r)."""
+
+    weights: jax.Array  # [J, n]
+    c: jax.Array
+    rows: jax.Array  # [J]
+
+    def value(self, mask):
+        z = self.weights @ jnp.asarray(mask).astype(self.weights.dtype)
+        return jnp.mean(self.rows * (z - 0.5 * self.c * z * z)) / (1.0 - 0.5 * self.c)
+
+    def multilinear(self, x):
+        mu = self.weights @ x
+        var = (self.weights**2) @ (x * (1.0 - x))
+        return jnp.mean(self.rows * (mu - 0.5 * self.c * (mu * mu + var))) / (1.0 - 0.5 * self.c)
+
+
+class NodeCut(NamedTuple):
+    """Graph cut with edge uv scaled by (w_u + w_v)/2, normalised by the *base* graph's total weight."""
+
+    adjacency: jax.Array  # [n, n]
+    w: jax.Array  # [n]
+    total: jax.Array  # []
+
+    def value(self, mask):
+        return self.multilinear(jnp.asarray(mask).astype(self.adjacency.dtype))
+
+    def multilinear(self, x):
+        a = self.adjacency * (0.5 * (self.w[:, None] + self.w[None, :]))
+        return (x @ a @ (1.0 - x)) / self.total
+
+
+class Family(NamedTuple):
+    """A function family: ``make(key, n, curvature, **kwargs) -> base``; ``components(base) -> m``;
+    ``apply(base, w[m]) -> function pytree``. ``monotone``: its setting (matroid) or USM."""
+
+    make: Callable
+    components: Callable
+    apply: Callable
+    monotone: bool
+    doc: str = ""
+
+
+FAMILIES: Registry[Family] = Registry("function family")
+
+
+def _coverage(key, n, curvature, items=None, density=0.1):
+    base = fn.random_coverage(key, n, int(items or 3 * n), density=float(density))
+    return FastCoverage(base.probs, base.weights)
+
+
+def _facility(key, n, curvature, customers=None, sparsity=0.8):
+    return fn.random_facility_location(key, n, int(customers or 2 * n), sparsity=float(sparsity))
+
+
+def _concave(key, n, curvature, rows=None):
+    base = fn.random_concave_modular(key, n, int(rows or 4), float(curvature))
+    return RowConcave(base.weights, base.c, jnp.ones(base.weights.shape[0], base.weights.dtype))
+
+
+def _er(key, n, curvature, p=0.3, weighted=True):
+    g = fn.erdos_renyi_cut(key, n, float(p), weighted=bool(weighted))
+    return NodeCut(g.adjacency, jnp.ones(n, g.adjacency.dtype), jnp.maximum(0.5 * g.adjacency.sum(), 1e-12))
+
+
+def _sbm(key, n, curvature, p_in=0.2, p_out=0.7):
+    g = fn.sbm_cut(key, (n // 2, n - n // 2), float(p_in), float(p_out))
+    return NodeCut(g.adjacency, jnp.ones(n, g.adjacency.dtype), jnp.maximum(0.5 * g.adjacency.sum(), 1e-12))
+
+
+def _fl_cost(key, n, curvature, customers=None, cost_scale=1.0):
+    return fn.random_fl_minus_cost(key, n, int(customers or 5), cost_scale=float(cost_scale))
+
+
+FAMILIES.add("coverage", Family(
+    _coverage, lambda b: b.weights.shape[0], lambda b, w: FastCoverage(b.probs, b.weights * w), True,
+    "weighted coverage; components = items (kwargs: items, density)"))
+FAMILIES.add("facility_location", Family(
+    _facility, lambda b: b.weights.shape[0], lambda b, w: fn.FacilityLocation(b.weights * w[:, None]), True,
+    "facility location; components = customers (kwargs: customers, sparsity)"))
+FAMILIES.add("concave_modular", Family(
+    _concave, lambda b: b.weights.shape[0], lambda b, w: b._replace(rows=w), True,
+    "concave-of-modular, curvature c = experiment.curvature; components = rows (kwargs: rows)"))
+FAMILIES.add("er_cut", Family(
+    _er, lambda b: b.adjacency.shape[0], lambda b, w: b._replace(w=w), False,
+    "graph cut on G(n, p); components = nodes (kwargs: p, weighted)"))
+FAMILIES.add("sbm_cut", Family(
+    _sbm, lambda b: b.adjacency.shape[0], lambda b, w: b._replace(w=w), False,
+    "graph cut on a 2-block SBM; components = nodes (kwargs: p_in, p_out)"))
+FAMILIES.add("fl_minus_cost", Family(
+    _fl_cost, lambda b: b.location.weights.shape[0],
+    lambda b, w: b._replace(location=fn.FacilityLocation(b.location.weights * w[:, None])), False,
+    "facility location minus a modular cost, shifted >= 0; components = customers (kwargs: customers, cost_scale)"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Adversaries: keep probabilities p_t[m] and the activity probability q
+# ---------------------------------------------------------------------------------------------
+class AdvParams(NamedTuple):
+    keep: jax.Array  # []   base keep probability
+    amplitude: jax.Array  # []
+    sign: jax.Array  # [m]  ±1 (switching: which phase favours the component)
+    phase: jax.Array  # [m]  drift phases
+    period: jax.Array  # []   switching: rounds per phase; drift: rounds per cycle
+    q: jax.Array  # []   activity probability
+
+
+class Adversary(NamedTuple):
+    """``keep_at(params, t) -> p_t[m]`` (traced t); ``uses_q``: whether experiment.q applies."""
+
+    keep_at: Callable
+    uses_q: bool
+    doc: str = ""
+
+
+ADVERSARIES: Registry[Adversary] = Registry("adversary")
+
+
+def _constant(p, t):
+    return jnp.full(p.sign.shape, p.keep)
+
+
+def _switching(p, t):
+    sq = 1.0 - 2.0 * ((t // p.period) % 2).astype(p.keep.dtype)
+    return p.keep + p.amplitude * p.sign * sq
+
+
+def _drift(p, t):
+    return p.keep + p.amplitude * jnp.sin(2.0 * math.pi * t.astype(p.keep.dtype) / p.period + p.phase)
+
+
+ADVERSARIES.add("iid", Adversary(_constant, False, "i.i.d.: every component kept w.p. keep each round"))
+ADVERSARIES.add("sparse", Adversary(_constant, True, "i.i.d., and f_t = 0 w.p. 1 - q (sparse activity)"))
+ADVERSARIES.add("switching", Adversary(_switching, False,
+                                       "two halves of the components favoured in turn, every `period` rounds"))
+ADVERSARIES.add("drift", Adversary(_drift, False, "keep probabilities drift sinusoidally over `period` rounds"))
+
+
+def mean_keep(adv: Adversary, params: AdvParams, horizon: int) -> np.ndarray:
+    """p̄ = (1/T) Σ_{t<T} p_t (NumPy, in blocks)."""
+    total = np.zeros(np.shape(params.sign), np.float64)
+    f = jax.jit(jax.vmap(lambda t: adv.keep_at(params, t)))
+    for start in range(0, horizon, 65536):
+        ts = jnp.arange(start, min(start + 65536, horizon), dtype=jnp.int32)
+        total += np.asarray(f(ts), np.float64).sum(0)
+    return total / horizon
+
+
+# ---------------------------------------------------------------------------------------------
+# Matroids
+# ---------------------------------------------------------------------------------------------
+MATROIDS = ("uniform", "partition", "none")
+
+
+def partition_blocks(n: int, n_blocks: int) -> np.ndarray:
+    """Contiguous, as equal as possible blocks: element i is in block ⌊i B / n⌋."""
+    return (np.arange(n) * n_blocks // n).astype(np.int32)
+
+
+# ---------------------------------------------------------------------------------------------
+# The environment
+# ---------------------------------------------------------------------------------------------
+class SubParams(NamedTuple):
+    base: Any  # the family's base instance
+    adv: AdvParams
+    scale: jax.Array  # []
+    alpha: jax.Array  # []
+    opt_mask: jax.Array  # bool[n]  S*, maximiser of the expected sum (the comparator)
+
+
+class SubState(NamedTuple):
+    t: jax.Array  # int32
+    collected: KahanSum
+    comparator: KahanSum
+    pseudo: KahanSum  # Σ α E f_s(S*) - E f_s(S_s)
+    calls: KahanSum
+
+
+class Act(NamedTuple):
+    """What every registered policy plays: the set, its oracle calls this round, the policy's own action."""
+
+    mask: jax.Array  # bool[n]
+    calls: jax.Array  # []
+    inner: Any
+
+
+def environment(family: Family, adversary: Adversary) -> Environment:
+    """Full information: the observation of round t is f_t itself."""
+
+    def reset(key, params: SubParams):
+        z = KahanSum.zeros((), params.scale.dtype)
+        return SubState(jnp.zeros((), jnp.int32), z, z, z, z)
+
+    def sample(key, rounds, params: SubParams):
+        m = params.adv.sign.shape[0]
+        return core_rng.uniform(key, (rounds, m + 1)).astype(params.scale.dtype)
+
+    def step(u, state: SubState, action: Act, params: SubParams):
+        p = adversary.keep_at(params.adv, state.t)
+        m = p.shape[0]
+        w = (u[:m] < p).astype(p.dtype)
+        a = (u[m] < params.adv.q).astype(p.dtype) * params.scale
+        f = Scaled(family.apply(params.base, w), a)
+        fbar = Scaled(family.apply(params.base, p), params.adv.q * params.scale)
+        mask = action.mask
+        r, rc = f.value(mask), f.value(params.opt_mask)
+        pr = params.alpha * fbar.value(params.opt_mask) - fbar.value(mask)
+        new = SubState(state.t + 1, state.collected.add(r), state.comparator.add(rc), state.pseudo.add(pr),
+                       state.calls.add(jnp.asarray(action.calls, p.dtype)))
+        return new, f
+
+    def metrics(state: SubState, params: SubParams):
+        col, comp = state.collected.value, state.comparator.value
+        return {"collected_value": col, "comparator_value": comp, "alpha_regret": params.alpha * comp - col,
+                "regret_vs_best_found": comp - col, "pseudo_alpha_regret": state.pseudo.value,
+                "oracle_calls": state.calls.value}
+
+    return Environment(reset=reset, sample=sample, step=step, metrics=metrics)

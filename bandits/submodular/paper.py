@@ -1,0 +1,384 @@
+"""The online-submodular paper in the suite: schema, problems, algorithms, registration.
+
+Harvey, Liaw, Soma, *Improved Algorithms for Online Submodular Maximization via First-order Regret
+Bounds* (NeurIPS 2020); the suite's reconstruction is ``shared/specs/submodular.md``.
+
+A problem is one (family, adversary, n, k, q, curvature) instance: a base function of the family drawn
+from ``experiment.instance_seed``, the adversary's parameters, and the comparator S* (the maximiser of the
+expected sum Σ_t E f_t over the horizon, exact for n <= ``experiment.exact_up_to``, else best found; see
+``instances``). The learner's view (``SubmodularKnown``) is the ground-set size, the matroid and the
+horizon; it sees f_t only as the environment's observation after playing S_t (full information).
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, NamedTuple, Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from omegaconf import MISSING
+
+from bandits.core.experiment import (PAPERS, Algorithm, ConfigError, ExperimentSchema, Paper, Problem, as_list,
+                                     dedupe, finite_float, strict_int)
+from bandits.core.registry import Registry
+from bandits.core.types import Policy
+
+from . import comparators as cmp
+from . import functions as fn
+from .baselines import online_greedy, online_greedy_calls, random_base, random_set
+from .instances import (ADVERSARIES, FAMILIES, MATROIDS, Act, AdvParams, Scaled, SubParams, environment, mean_keep,
+                        partition_blocks)
+from .monotone_policy import online_continuous_greedy
+from .monotone_policy import oracle_calls_per_round as ocg_calls
+from .usm_policy import online_double_greedy
+from .usm_policy import oracle_calls_per_round as odg_calls
+
+
+def _warn(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------- schema
+@dataclass
+class SubmodularExperiment(ExperimentSchema):
+    family: Any = MISSING  # a family name or a list (a sweep axis): see instances.FAMILIES
+    family_kwargs: Dict[str, Any] = field(default_factory=dict)  # the family's own parameters (items, p, ...)
+    scale: float = 1.0  # f_t = scale * a_t * g(.; w_t); values must stay in [0, 1] (checked, never clipped)
+    n: Any = MISSING  # ground-set size: an integer or a list (a sweep axis)
+    matroid: str = MISSING  # uniform | partition | none (USM)
+    k: Any = 1  # uniform matroid rank: an integer or a list (a sweep axis)
+    caps: Optional[List[int]] = None  # partition: capacity of each (contiguous, equal-size) block
+    adversary: Any = "iid"  # an adversary name or a list: see instances.ADVERSARIES
+    keep: float = 0.5  # probability that a component of the base function is kept in a round
+    amplitude: float = 0.4  # switching / drift: keep probabilities move within keep ± amplitude
+    period: int = 1000  # switching: rounds per phase; drift: rounds per cycle
+    q: Any = 1.0  # sparse adversary: probability that f_t is not identically 0 (a sweep axis)
+    curvature: Any = 1.0  # concave_modular's curvature parameter c (a sweep axis)
+    instance_seed: int = 0  # the base instance and the adversary's fixed parameters
+    exact_up_to: int = 20  # brute-force comparator up to this n (else best found)
+
+
+class SubmodularKnown(NamedTuple):
+    """What the learner knows: sizes, the matroid (static tuples) and the horizon. Never f or S*."""
+
+    n: int
+    blocks: tuple  # block of each element (all 0: uniform matroid; () for USM)
+    caps: tuple  # capacities (() for USM)
+    horizon: int
+    monotone: bool
+
+
+# ----------------------------------------------------------------------------- algorithms
+def _counted(policy: Policy, calls: float) -> Policy:
+    """Play ``Act(mask, calls, inner)`` so the environment counts oracle calls; unwrap for the policy's update."""
+
+    def select(state, noise, t, known):
+        inner = policy.select(state, noise, t, known)
+        mask = inner if isinstance(inner, jax.Array) else inner.mask
+        return Act(mask=mask, calls=jnp.asarray(calls, jnp.float32), inner=inner)
+
+    def update(state, act, f, known):
+        return policy.update(state, act.inner, f, known)
+
+    return policy._replace(select=select, update=update)
+
+
+def _check_L(L):
+    if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 1:
+        raise ValueError(f"L (number of learners) must be an integer >= 1, got {L!r}")
+
+
+def _ocg(step: str, decompose: bool, name: str):
+    def build(known: SubmodularKnown, L: int = 20, gradient_samples: Optional[int] = None):
+        _check_L(L)
+        if gradient_samples is not None and (isinstance(gradient_samples, bool) or int(gradient_samples) < 1):
+            raise ValueError(f"gradient_samples must be null (exact) or an integer >= 1, got {gradient_samples!r}")
+        pol = online_continuous_greedy(np.asarray(known.blocks), np.asarray(known.caps), L=int(L), step=step,
+                                       horizon=known.horizon, decompose=decompose,
+                                       gradient_samples=gradient_samples)
+        return _counted(pol, ocg_calls(known.n, int(L), decompose, gradient_samples))
+
+    return build
+
+
+def _build_online_greedy(known: SubmodularKnown, eta: Optional[float] = None):
+    return _counted(online_greedy(np.asarray(known.blocks), np.asarray(known.caps), known.horizon, eta=eta),
+                    online_greedy_calls(known.n, int(sum(known.caps))))
+
+
+def _build_random_base(known: SubmodularKnown):
+    return _counted(random_base(np.asarray(known.blocks), np.asarray(known.caps)), 0)
+
+
+def _odg(step: str, name: str):
+    def build(known: SubmodularKnown):
+        return _counted(online_double_greedy(known.n, step=step, horizon=known.horizon), odg_calls(known.n))
+
+    return build
+
+
+def _build_random_set(known: SubmodularKnown):
+    return _counted(random_set(known.n), 0)
+
+
+ALGORITHMS: Registry[Algorithm] = Registry("algorithm")
+SETTING: Dict[str, bool] = {}  # algorithm -> monotone (True) or USM (False)
+
+
+def _add(name, build, display, color, monotone):
+    ALGORITHMS.add(name, Algorithm(build, display=display, color=color))
+    SETTING[name] = monotone
+
+
+_add("ocg", _ocg("first_order", True, "ocg"), "Alg. 6 (first-order, decomposition)", "tab:blue", True)
+_add("ocg_fixed", _ocg("fixed", True, "ocg_fixed"), "Alg. 6, fixed step", "tab:orange", True)
+_add("ocg_no_decomposition", _ocg("first_order", False, "ocg_no_decomposition"), "Alg. 6, no decomposition",
+     "tab:green", True)
+_add("online_greedy", _build_online_greedy, "online greedy (per-slot Hedge)", "tab:red", True)
+_add("random_base", _build_random_base, "random base", "tab:gray", True)
+_add("odg", _odg("first_order", "odg"), "online double greedy (Blackwell, first-order)", "tab:purple", False)
+_add("odg_fixed", _odg("fixed", "odg_fixed"), "online double greedy, fixed step", "tab:brown", False)
+_add("random_set", _build_random_set, "random set", "tab:olive", False)
+
+
+def algorithms_for(monotone: bool) -> list[str]:
+    return [a for a in ALGORITHMS.in_order() if SETTING.get(a, monotone) == monotone]
+
+
+# ----------------------------------------------------------------------------- checks
+def _names(spec, key: str, registry) -> list[str]:
+    values = as_list(getattr(spec, key))
+    if not values:
+        raise ConfigError(f"experiment.{key} is empty; valid choices: {', '.join(registry.names())}")
+    for v in values:
+        if not isinstance(v, str) or v not in registry:
+            raise ConfigError(f"unknown {registry.kind} {v!r} in experiment.{key}; valid choices: "
+                              f"{', '.join(registry.names())}")
+    return dedupe(values, f"experiment.{key}", _warn)
+
+
+def _ints(spec, key: str, low: int) -> list[int]:
+    values = as_list(getattr(spec, key))
+    if not values:
+        raise ConfigError(f"experiment.{key} is empty")
+    return dedupe([strict_int(v, f"experiment.{key}", low) for v in values], f"experiment.{key}", _warn)
+
+
+def _floats(spec, key: str, lo: float, hi: float, lo_open=False) -> list[float]:
+    out = []
+    for v in as_list(getattr(spec, key)):
+        x = finite_float(v, f"experiment.{key}")
+        if x > hi or x < lo or (lo_open and x == lo):
+            raise ConfigError(f"experiment.{key} must be in {'(' if lo_open else '['}{lo:g}, {hi:g}], got {v!r}")
+        out.append(x)
+    if not out:
+        raise ConfigError(f"experiment.{key} is empty")
+    return dedupe(out, f"experiment.{key}", _warn)
+
+
+def check(spec: SubmodularExperiment) -> None:
+    families = _names(spec, "family", FAMILIES)
+    _names(spec, "adversary", ADVERSARIES)
+    monotone = {FAMILIES.get(f).monotone for f in families}
+    if len(monotone) > 1:
+        raise ConfigError("experiment.family mixes monotone and USM families; run them as separate presets "
+                          f"(monotone: {', '.join(f for f in FAMILIES.names() if FAMILIES.get(f).monotone)})")
+    monotone = monotone.pop()
+    if spec.matroid not in MATROIDS:
+        raise ConfigError(f"unknown matroid {spec.matroid!r}; valid choices: {', '.join(MATROIDS)}")
+    if monotone and spec.matroid == "none":
+        raise ConfigError("monotone families need a matroid; valid choices: uniform, partition")
+    if not monotone and spec.matroid != "none":
+        raise ConfigError(f"USM families are unconstrained: set experiment.matroid=none (got {spec.matroid!r})")
+    ns = _ints(spec, "n", 1)
+    if spec.matroid == "uniform":
+        for k in _ints(spec, "k", 1):
+            for n in ns:
+                if k > n:
+                    raise ConfigError(f"experiment.k = {k} exceeds experiment.n = {n}: the rank must be <= n")
+    if spec.matroid == "partition":
+        if not spec.caps:
+            raise ConfigError("a partition matroid needs experiment.caps (one capacity per block)")
+        caps = [strict_int(c, "experiment.caps", 1) for c in spec.caps]
+        for n in ns:
+            sizes = np.bincount(partition_blocks(n, len(caps)), minlength=len(caps))
+            for b, (c, s) in enumerate(zip(caps, sizes)):
+                if c > s:
+                    raise ConfigError(f"experiment.caps[{b}] = {c} exceeds block {b}'s size {s} (n = {n}, "
+                                      f"{len(caps)} contiguous blocks)")
+    for algo in as_list(spec.algorithms):
+        if algo in SETTING and SETTING[algo] != monotone:
+            raise ConfigError(f"algorithm {algo!r} does not apply to {'monotone' if monotone else 'USM'} families; "
+                              f"valid choices: {', '.join(algorithms_for(monotone))}")
+    for algo, hp in (spec.hyperparameters or {}).items():
+        if algo.startswith("ocg") and hp and "L" in hp:
+            L = hp["L"]
+            if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 1:
+                raise ConfigError(f"experiment.hyperparameters.{algo}.L (number of learners) must be an integer "
+                                  f">= 1, got {L!r}")
+    finite_float(spec.scale, "experiment.scale", 0.0, strict=True)
+    _floats(spec, "q", 0.0, 1.0, lo_open=True)
+    _floats(spec, "curvature", 0.0, 1.0)
+    keep = finite_float(spec.keep, "experiment.keep")
+    amp = finite_float(spec.amplitude, "experiment.amplitude", 0.0)
+    if not 0 < keep <= 1:
+        raise ConfigError(f"experiment.keep must be in (0, 1], got {spec.keep!r}")
+    if keep - amp < 0 or keep + amp > 1:
+        raise ConfigError(f"experiment.keep ± experiment.amplitude must stay in [0, 1], got {keep:g} ± {amp:g}")
+    strict_int(spec.period, "experiment.period", 1)
+    strict_int(spec.instance_seed, "experiment.instance_seed", 0)
+    strict_int(spec.exact_up_to, "experiment.exact_up_to", 0)
+    if spec.exact_up_to > cmp.BRUTE_FORCE_MAX_N:
+        raise ConfigError(f"experiment.exact_up_to must be <= {cmp.BRUTE_FORCE_MAX_N}, got {spec.exact_up_to}")
+
+
+# ----------------------------------------------------------------------------- problems
+def _make_base(family_name: str, spec, n: int, c: float):
+    fam = FAMILIES.get(family_name)
+    key = jax.random.fold_in(jax.random.PRNGKey(spec.instance_seed), n)
+    try:
+        return fam.make(key, n, c, **dict(spec.family_kwargs or {}))
+    except TypeError as e:
+        raise ConfigError(f"bad experiment.family_kwargs for {family_name!r}: {e}") from None
+
+
+def _range_check(family_name, fam, base, n, scale):
+    """Values of the largest f_t (all components kept, active) on probe sets: outside [0, 1] -> ConfigError."""
+    m = fam.components(base)
+    f = Scaled(fam.apply(base, jnp.ones(m, jnp.float32)), jnp.asarray(scale, jnp.float32))
+    rng = np.random.default_rng(0)
+    probes = np.concatenate([np.zeros((1, n), bool), np.ones((1, n), bool), np.eye(n, dtype=bool),
+                             rng.uniform(size=(64, n)) < 0.5])
+    v = np.asarray(jax.vmap(f.value)(jnp.asarray(probes)), np.float64)
+    bad = np.flatnonzero((v < -1e-6) | (v > 1 + 1e-6) | ~np.isfinite(v))
+    if bad.size:
+        raise ConfigError(f"function family {family_name!r} returns values outside [0, 1] (f(S) = {v[bad[0]]:.4g} "
+                          f"on a probe set; values are never clipped): lower experiment.scale or fix its parameters")
+
+
+def problems(spec: SubmodularExperiment):
+    families = _names(spec, "family", FAMILIES)
+    adversaries = _names(spec, "adversary", ADVERSARIES)
+    monotone = FAMILIES.get(families[0]).monotone
+    ns = _ints(spec, "n", 1)
+    if spec.matroid == "uniform":
+        ks = _ints(spec, "k", 1)
+    elif spec.matroid == "partition":
+        ks = [int(sum(spec.caps))]
+    else:
+        ks = [0]
+    qs = _floats(spec, "q", 0.0, 1.0, lo_open=True)
+    curvs = _floats(spec, "curvature", 0.0, 1.0)
+    horizon = int(spec.horizon)
+    out = {}
+    for family in families:
+        fam = FAMILIES.get(family)
+        for adv_name in adversaries:
+            adv = ADVERSARIES.get(adv_name)
+            for n in ns:
+                for c in (curvs if family == "concave_modular" else [float("nan")]):
+                    base = _make_base(family, spec, n, 0.0 if math.isnan(c) else c)
+                    _range_check(family, fam, base, n, spec.scale)
+                    m = int(fam.components(base))
+                    rng = np.random.default_rng([spec.instance_seed, n, m])
+                    for k in ks:
+                        for q in (qs if adv.uses_q else [1.0]):
+                            p = _problem(spec, family, fam, adv_name, adv, base, n, k, q, c, m, rng, horizon,
+                                         monotone)
+                            out.setdefault(p.label, p)
+    return list(out.values())
+
+
+def _problem(spec, family, fam, adv_name, adv, base, n, k, q, c, m, rng, horizon, monotone):
+    sign = np.where(np.arange(m) < m // 2, 1.0, -1.0)
+    rng.shuffle(sign)
+    advp = AdvParams(keep=jnp.float32(spec.keep), amplitude=jnp.float32(spec.amplitude),
+                     sign=jnp.asarray(sign, jnp.float32), phase=jnp.asarray(rng.uniform(0, 2 * np.pi, m), jnp.float32),
+                     period=jnp.float32(spec.period), q=jnp.float32(q))
+    pbar = jnp.asarray(mean_keep(adv, advp, horizon), jnp.float32)
+    expected = Scaled(fam.apply(base, pbar), jnp.float32(spec.scale))  # per-round expected f, up to the factor q
+    stack = jax.tree.map(lambda x: jnp.asarray(x)[None], expected)
+    values = cmp.summed_values(stack)
+    if monotone:
+        if spec.matroid == "uniform":
+            blocks, caps = np.zeros(n, np.int32), np.array([k], np.int32)
+        else:
+            caps = np.asarray(spec.caps, np.int32)
+            blocks = partition_blocks(n, len(caps))
+        matroid = cmp.Matroid.partition(blocks, caps)
+    else:
+        blocks, caps, matroid = np.zeros(0, np.int32), np.zeros(0, np.int32), None
+    if n <= spec.exact_up_to:
+        best = cmp.brute_force(values, n, matroid)
+        comparator = "exact (brute force)"
+    else:
+        best = cmp.best_found(values, n, matroid, seed=spec.instance_seed) if n > cmp.BRUTE_FORCE_MAX_N else \
+            _heuristic(values, n, matroid, spec.instance_seed)
+        comparator = f"best found ({best.method})"
+    opt_mask = np.asarray(best.mask, bool)
+    if monotone:
+        curv = float(fn.curvature_at(expected, n, jnp.asarray(opt_mask)))
+        curv = min(max(curv, 0.0), 1.0)
+        alpha = 1.0 - curv / math.e
+    else:
+        curv, alpha = float("nan"), 0.5
+    known = SubmodularKnown(n=n, blocks=tuple(int(b) for b in blocks), caps=tuple(int(x) for x in caps),
+                            horizon=horizon, monotone=monotone)
+    params = SubParams(base=base, adv=advp, scale=jnp.float32(spec.scale), alpha=jnp.float32(alpha),
+                       opt_mask=jnp.asarray(opt_mask))
+    label = f"{family} {adv_name} n={n}" + (f" k={k}" if monotone else "") + (f" q={q:g}" if adv.uses_q else "") + \
+        (f" c={c:g}" if family == "concave_modular" else "")
+    columns = {"family": family, "adversary": adv_name, "setting": "monotone" if monotone else "usm",
+               "matroid": spec.matroid, "n": n, "k": k, "q": q, "curvature_param": -1.0 if math.isnan(c) else c, "curvature_at_opt": -1.0 if math.isnan(curv) else curv,
+               "alpha": alpha, "comparator": comparator, "opt_per_round": float(q * best.value),
+               "components": m, "keep": float(spec.keep)}
+    return Problem(label=label, columns=columns, known=known, env=environment(fam, adv), params=params,
+                   oracle=(jnp.asarray(opt_mask), jnp.float32(best.value)))
+
+
+def _heuristic(values, n, matroid, seed):
+    """Best found below the brute-force limit (experiment.exact_up_to < n <= 20): the heuristics of best_found."""
+    if matroid is not None:
+        g = cmp.greedy(values, n, matroid)
+        return max([g, cmp.matroid_local_search(values, n, matroid, start=g.mask)], key=lambda b: b.value)
+    r = np.random.default_rng(seed)
+    cands = [cmp.double_greedy(values, n), cmp.usm_local_search(values, n)]
+    cands += [cmp.double_greedy(values, n, r.uniform(size=n)) for _ in range(16)]
+    return max(cands, key=lambda b: b.value)
+
+
+# ----------------------------------------------------------------------------- registration
+def _example_spec(**kw):
+    base = dict(name="example", paper="submodular", algorithms=[], horizon=300, seeds=1)
+    return SubmodularExperiment(**{**base, **kw})
+
+
+def example():
+    """A small monotone problem for the core's contract test. Every algorithm builds on it (the USM ones play
+    unconstrained sets of its ground set: the contract's properties do not depend on the setting); presets
+    never mix settings (``check``). ``example_usm`` is the USM counterpart (tests/test_submodular_cli.py)."""
+    spec = _example_spec(family="coverage", n=6, matroid="uniform", k=2, adversary="sparse", q=0.7)
+    return problems(spec)[0], {"ocg": {"L": 4}, "ocg_fixed": {"L": 4}, "ocg_no_decomposition": {"L": 4}}
+
+
+def example_usm():
+    spec = _example_spec(family="er_cut", n=6, matroid="none", adversary="switching", period=20)
+    return problems(spec)[0], {}
+
+
+PAPER = PAPERS.add("submodular", Paper(
+    name="submodular",
+    title="Online submodular maximisation via first-order regret bounds (Harvey, Liaw, Soma, NeurIPS 2020)",
+    schema=SubmodularExperiment,
+    algorithms=ALGORITHMS,
+    problems=problems,
+    check=check,
+    analysis="experiments.submodular.analysis:report",
+    id_columns=("family", "adversary", "setting", "matroid", "n", "k", "q", "curvature_param", "curvature_at_opt",
+                "alpha", "comparator", "opt_per_round", "components", "keep"),
+    reference="ocg",
+    example=example,
+))

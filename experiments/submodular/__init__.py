@@ -1,0 +1,1 @@
+"""Analysis of the online-submodular study (figures, claims, README from stored results)."""

@@ -1,0 +1,136 @@
+"""The online-submodular paper through the real entry points (issue 10 sections 1 and 4).
+
+Bad input runs in-process (``experiments.run.main``, as ``tests/test_bad_input.py``): one line naming the
+problem and the valid choices, exit status 2, nothing written. Then every preset runs as a console script,
+shrunk by ``runner=smoke`` and by overrides to a few small problems and algorithms (each (algorithm, problem)
+compiles once), in parallel, and ``bandits-bench-report`` draws the figures, ``claims.csv`` and the README.
+The contract test of the core covers the algorithms on the monotone example; the USM algorithms are also
+checked on the USM example here.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import check_bad_input
+
+MONO = ["experiment=submodular/rate_T"]
+USM = ["experiment=submodular/rate_T_usm"]
+BAD = [
+    (MONO + ["experiment.k=25"], "experiment.k = 25 exceeds experiment.n = 20"),
+    (MONO + ["experiment.k=0"], "experiment.k must be an integer >= 1"),
+    (MONO + ["experiment.matroid=partition", "experiment.caps=[11,1]"], "experiment.caps[0] = 11 exceeds block 0's "
+                                                                         "size 10"),
+    (MONO + ["experiment.matroid=partition"], "a partition matroid needs experiment.caps"),
+    (MONO + ["experiment.scale=1.5"], "returns values outside [0, 1]"),
+    (MONO + ["experiment.hyperparameters.ocg.L=0"], "experiment.hyperparameters.ocg.L (number of learners) must be an "
+                                                    "integer >= 1"),
+    (MONO + ["experiment.family=knapsack"], "unknown function family 'knapsack' in experiment.family; valid choices: "
+                                            "concave_modular, coverage"),
+    (MONO + ["experiment.matroid=graphic"], "unknown matroid 'graphic'; valid choices: uniform, partition, none"),
+    (MONO + ["experiment.adversary=adaptive"], "unknown adversary 'adaptive' in experiment.adversary; valid choices: "
+                                               "drift, iid, sparse, switching"),
+    (MONO + ["experiment.algorithms=[ocg,meta_frank_wolfe]"], "valid choices: ocg, ocg_fixed"),
+    (MONO + ["experiment.algorithms=[ocg,odg]"], "algorithm 'odg' does not apply to monotone families; valid choices: "
+                                                 "ocg, ocg_fixed"),
+    (MONO + ["experiment.family=[coverage,er_cut]"], "mixes monotone and USM families"),
+    (MONO + ["experiment.q=[0]"], "experiment.q must be in (0, 1]"),
+    (MONO + ["experiment.keep=0.9"], "keep ± experiment.amplitude must stay in [0, 1]"),
+    (MONO + ["+experiment.family_kwargs.foo=1"], "bad experiment.family_kwargs for 'coverage'"),
+    (MONO + ["+experiment.hyperparameters.ocg.eta=1"], "unknown hyperparameter(s) 'eta' for algorithm 'ocg'"),
+    (USM + ["experiment.matroid=uniform"], "USM families are unconstrained: set experiment.matroid=none"),
+    (USM + ["experiment.n=0"], "experiment.n must be an integer >= 1"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, args, message):
+    check_bad_input(args, message, tmp_path, monkeypatch, capsys)
+
+
+def test_usm_algorithms_keep_the_contract_on_the_usm_example():
+    import test_contract as tc
+
+    from bandits.core.experiment import build_simulation
+    from bandits.submodular.paper import PAPER, example_usm
+
+    problem, hps = example_usm()
+    for name in ["odg"]:  # the paper's USM algorithm (odg_fixed, random_set share its code path or are trivial)
+        sim = build_simulation(PAPER, name, problem, hps.get(name, {}))
+        full, alone = tc._run(PAPER, sim, range(3)), tc._run(PAPER, sim, [2])
+        for k, v in full.items():
+            assert np.all(np.isfinite(v)), (name, k)
+            np.testing.assert_array_equal(np.asarray(v)[2], np.asarray(alone[k])[0], err_msg=f"{name} {k}")
+        build = lambda p: PAPER.algorithm(name).build(p.known)  # noqa: E731
+        poisoned = problem._replace(oracle=tc._poison(problem.oracle))
+        clean, dirty = tc._actions(build(problem), problem, 40), tc._actions(build(poisoned), problem, 40)
+        assert all(np.array_equal(a, b) for a, b in zip(*(map(lambda x: __import__("jax").tree.leaves(x),
+                                                              (clean, dirty)))))
+
+
+SMOKE = {  # preset -> overrides keeping its compile count small
+    "rate_T": ["experiment=submodular/rate_T", "experiment.family=coverage", "experiment.algorithms=[ocg,random_base]",
+               "experiment.n=8", "experiment.k=2"],
+    "rate_T_usm": ["experiment=submodular/rate_T_usm", "experiment.family=er_cut", "experiment.algorithms=[odg]",
+                   "experiment.n=8"],
+    "first_order": ["experiment=submodular/first_order", "experiment.q=[0.1,1.0]", "experiment.algorithms=[ocg]",
+                    "experiment.n=8", "experiment.k=2"],
+    "rank": ["experiment=submodular/rank", "experiment.k=[1,2]", "experiment.algorithms=[ocg]", "experiment.n=8"],
+    "usm_size": ["experiment=submodular/usm_size", "experiment.n=[4,8]", "experiment.algorithms=[odg]"],
+    "curvature": ["experiment=submodular/curvature", "experiment.curvature=[0.0,1.0]",
+                  "experiment.algorithms=[ocg]", "experiment.n=8", "experiment.k=2"],
+}
+
+
+def _tool(name):
+    exe = Path(sys.executable).parent / name
+    module = {"bandits-bench": "experiments.run", "bandits-bench-report": "experiments.report"}[name]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", module]
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    root = tmp_path_factory.mktemp("submodular")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    procs = {name: subprocess.Popen(_tool("bandits-bench") + args + ["runner=smoke", "runner.max_horizon=400",
+                                                                     f"hydra.run.dir={root}/{name}"],
+                                    cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name, args in SMOKE.items()}
+    for name, p in procs.items():
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, f"{name}: {err[-3000:]}"
+    out = subprocess.run(_tool("bandits-bench-report") + [str(root), "--figures", f"{root}/fig", "--paper",
+                                                          f"{root}/pap"],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return root
+
+
+def test_presets_store_the_issue_columns(smoke):
+    for name in SMOKE:
+        runs = pd.read_parquet(smoke / name / "runs.parquet")
+        need = {"alpha", "comparator", "alpha_regret", "regret_vs_best_found", "collected_value", "oracle_calls",
+                "comparator_value", "pseudo_alpha_regret", "family", "adversary", "n", "k", "q"}
+        assert need <= set(runs.columns), need - set(runs.columns)
+        assert not runs.duplicated(["algorithm", "env", "seed"]).any()
+        np.testing.assert_allclose(runs.alpha_regret, runs.alpha * runs.comparator_value - runs.collected_value,
+                                   atol=1e-3)
+        assert runs.comparator.str.startswith(("exact", "best found")).all()
+        curves = pd.read_parquet(smoke / name / "curves.parquet")
+        assert "alpha_regret" in set(curves["metric"])
+
+
+def test_report_draws_figures_claims_and_readme(smoke):
+    fig, pap = smoke / "fig" / "submodular", smoke / "pap" / "submodular"
+    for stem in SMOKE:
+        assert (fig / f"{stem}.png").stat().st_size > 5_000, stem
+    claims = pd.read_csv(pap / "claims.csv")
+    assert list(claims.columns) == ["experiment", "claim", "predicted", "measured", "ci_low", "ci_high", "holds"]
+    assert {"E1", "E2", "E3", "E4", "E5"} <= set(claims.experiment)
+    readme = (pap / "README.md").read_text()
+    assert "{{" not in readme and "submodular/rate_T" in readme and "halfspace" in readme.lower()
