@@ -274,6 +274,19 @@ def precheck(argv: list[str]) -> None:
 
 
 # ----------------------------------------------------------------------------- one job
+def _wants_x64(cfg) -> bool:
+    """runner.x64, or the paper's own ``x64`` (its presets force float64); False if the paper is unknown."""
+    from bandits.core.experiment import discover_papers
+
+    if str(cfg.runner.get("x64")).lower() in ("true", "yes", "on", "1"):
+        return True
+    try:
+        load_plugins(list(cfg.experiment.get("plugins") or []))
+        return bool(discover_papers().get(cfg.experiment.paper).x64)
+    except Exception:  # noqa: BLE001 -- prepare() reports the problem in one line
+        return False
+
+
 def _record_failure(out_dir: str, msg: str):
     path = os.environ.get(FAILURE_LOG)
     if path:
@@ -298,8 +311,9 @@ def job(cfg) -> str | None:
     try:
         import jax
 
+        # float64 before anything is built: a paper that forces x64 gets float64 problems and simulations
+        jax.config.update("jax_enable_x64", _wants_x64(cfg))
         paper, spec, runner, plan = prepare(cfg, warn=lambda msg: None)  # the precheck has warned already
-        jax.config.update("jax_enable_x64", bool(runner.x64 or paper.x64))
         if check_output_dir(out, container, runner.resume) == "skip":
             print(f"skipped (complete results with the same config): {out}", file=sys.stderr)
             return str(out)

@@ -135,7 +135,7 @@ def test_experiment_validation_names_valid_choices():
     spec = AllocationExperiment(name="t", paper="ata", algorithms=["ata", "nope"], horizon=10, seeds=1,
                                 env=AllocationEnv(law="shifted_exponential", base=29.0, power=0.5, budget=23, n=5),
                                 sgd=False, sgd_mode="once", sgd_problem=SgdProblem(100, 1e-4, 1e-3))
-    with pytest.raises(UnknownNameError, match="valid choices: ata, ata_empirical, gta, ofta, uta"):
+    with pytest.raises(UnknownNameError, match="valid choices: ata, ata_empirical, .*gta, ofta, uta"):
         plan_experiment(PAPER, spec, {"chunk": 64})
 
 
