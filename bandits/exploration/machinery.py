@@ -25,6 +25,7 @@ from typing import Any, Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from bandits.core import batch
 from bandits.core.types import Policy
 
 from . import gaussian, polytope, thresholds, tracking
@@ -132,10 +133,17 @@ def explorer(rule: Rule, cfg: Config = Config()) -> Policy:
         ctx = Context(n=n, counts=state.counts, mu_hat=mu_hat, A_hat=A_hat, b_shift=known.b + c, shift=c,
                       sigma2=sigma2, r=known.r, verts=verts, pi=pi, alt=alt)
         warm = n < K
-        refresh = (~warm) & feasible & ((n - K) % cfg.every == 0)
-        # lax.cond: with lazy updates the solver really is skipped (under vmap both branches run)
-        omega_new, rule_state = jax.lax.cond(refresh, lambda: rule.step(state.rule, ctx),
-                                             lambda: (state.omega, state.rule))
+        # a slot whose seed has stopped (the runner keeps its state frozen) never asks for a refresh
+        frozen = (state.n >= K) & state.feasible & (state.z > state.beta)
+        refresh = (~warm) & feasible & ((n - K) % cfg.every == 0) & ~frozen
+        # with lazy updates the solver really is skipped: the branch is taken once for the whole seed batch
+        # (core.batch: under vmap a per-seed lax.cond runs both branches for every seed); the runner starts
+        # every seed at a chunk boundary, so the seeds of a batch refresh on the same rounds. Each seed keeps
+        # its own result where it refreshes, so the batch never changes a seed's numbers.
+        need, _ = batch.count_in_batch(refresh)
+        omega_new, rule_new = jax.lax.cond(need > 0, lambda: rule.step(state.rule, ctx),
+                                           lambda: (state.omega, state.rule))
+        rule_state = jax.tree.map(lambda a, b: jnp.where(refresh, a, b), rule_new, state.rule)
         omega = jnp.where(refresh, omega_new, jnp.where(feasible, state.omega, jnp.full(K, 1.0 / K, dt)))
         if cfg.tracking == "C":
             arm_next, cum = tracking.c_tracking(state.cum, state.counts, omega, n + 1)

@@ -1,0 +1,1 @@
+"""LATS / LAGEX analysis (figures and tables from stored results)."""
