@@ -7,7 +7,7 @@ RESULTS ?= results
 JOBS    ?= 2
 RESUME  ?= false
 
-.PHONY: install demo test test-slow test-all reproduce-ata report-ata reproduce-mlcb report-mlcb bench clean
+.PHONY: install demo test test-slow test-all reproduce-ata report-ata reproduce-mlcb report-mlcb reproduce-lats reproduce-submodular bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,16 @@ reproduce-mlcb: install
 
 report-mlcb: install
 	$(BIN)/bandits-bench-report $(RESULTS)/mlcb --figures figures --paper paper
+
+# LATS/LAGEX (Das, Basu) and the submodular study: every preset, then the report. Work in progress: at full size
+# the LATS presets take hours on 2 cores today (see the README's paper table).
+LATS_PRESETS := setup2_easy setup2_hard setup1_easy setup1_hard imdb figure2 figure1
+SUBMODULAR_PRESETS := rate_T rate_T_usm first_order rank usm_size curvature
+reproduce-lats reproduce-submodular: reproduce-%: install
+	$(if $(filter true,$(RESUME)),,rm -rf $(RESULTS)/$*)
+	for p in $(if $(filter lats,$*),$(LATS_PRESETS),$(SUBMODULAR_PRESETS)); do \
+	    $(BIN)/bandits-bench experiment=$*/$$p runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/$*/$$p || exit 1; done
+	$(BIN)/bandits-bench-report $(RESULTS)/$* --figures figures --paper paper
 
 # the numba peer is an optional extra (`bench`); without it its rows say "not installed"
 bench: install
