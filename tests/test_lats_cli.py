@@ -36,6 +36,7 @@ def test_lats_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeyp
     check_bad_input(args, message, tmp_path, monkeypatch, capsys)
 
 
+@pytest.mark.slow  # every preset end to end: `make test-slow`
 def test_lats_preset_and_report_end_to_end(cli, tmp_path):
     out = cli(["experiment=lats/setup2_easy", "runner=smoke", "runner.max_seeds=4", "experiment.horizon=1500",
                "experiment.algorithms=[lagex,cge,uniform]", f"hydra.run.dir={tmp_path}/s2e"], cwd=tmp_path)

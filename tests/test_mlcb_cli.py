@@ -85,6 +85,7 @@ def smoke(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow  # every preset end to end: `make test-slow`
 def test_presets_store_the_issue_columns(smoke):
     for name in SMOKE:
         runs = pd.read_parquet(smoke / name / "runs.parquet")
@@ -101,6 +102,7 @@ def test_presets_store_the_issue_columns(smoke):
         assert {"pseudo_regret", "regret", "advisor_freq_0"} <= set(curves["metric"])
 
 
+@pytest.mark.slow  # every preset end to end: `make test-slow`
 def test_report_draws_figures_and_tables(smoke):
     fig, pap = smoke / "fig" / "mlcb", smoke / "pap" / "mlcb"
     for stem in ("figure2", "bandit_experts"):

@@ -111,6 +111,7 @@ def smoke(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow  # every preset end to end: `make test-slow`
 def test_presets_store_the_issue_columns(smoke):
     for name in SMOKE:
         runs = pd.read_parquet(smoke / name / "runs.parquet")
@@ -125,6 +126,7 @@ def test_presets_store_the_issue_columns(smoke):
         assert "alpha_regret" in set(curves["metric"])
 
 
+@pytest.mark.slow  # every preset end to end: `make test-slow`
 def test_report_draws_figures_claims_and_readme(smoke):
     fig, pap = smoke / "fig" / "submodular", smoke / "pap" / "submodular"
     for stem in SMOKE:

@@ -92,6 +92,10 @@ SHRINK = 8  # stopping runs: the batch narrows by this factor once 1/SHRINK of i
 SHRINK_PAYBACK = 0.1  # ... if one chunk at full width costs more than this fraction of a compilation
 
 
+_COMPILED: "OrderedDict[tuple, object]" = OrderedDict()  # a few recent executables (tests, sweeps in one process)
+_COMPILED_MAX = 32
+
+
 def seed_keys(base_seed: int, seeds: Sequence[int]) -> jax.Array:
     base = jax.random.key(base_seed)
     return jax.vmap(lambda s: jax.random.fold_in(base, s))(jnp.asarray(seeds, dtype=jnp.uint32))
@@ -255,11 +259,15 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
     def select(mask, new, old):  # slot-wise: new where mask, else old
         return jax.tree.map(lambda a, b: jnp.where(mask.reshape(mask.shape + (1,) * (a.ndim - 1)), a, b), new, old)
 
-    init_b = jax.jit(jax.vmap(slot_init, axis_name=SEED_AXIS))
-    chunk_b = jax.jit(jax.vmap(slot_chunk, axis_name=SEED_AXIS))
-    result_b = jax.jit(jax.vmap(slot_result))
-    select_b = jax.jit(select)
-    take_b = jax.jit(lambda tree, idx: jax.tree.map(lambda a: a[idx], tree))
+    cache_key = ("stopping", sim, cap, chunk)
+    if cache_key not in _COMPILED:  # jitted once per (simulation, cap, chunk): each compiles per batch width
+        _COMPILED[cache_key] = (jax.jit(jax.vmap(slot_init, axis_name=SEED_AXIS)),
+                                jax.jit(jax.vmap(slot_chunk, axis_name=SEED_AXIS)),
+                                jax.jit(jax.vmap(slot_result)), jax.jit(select),
+                                jax.jit(lambda tree, idx: jax.tree.map(lambda a: a[idx], tree)))
+        while len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+    init_b, chunk_b, result_b, select_b, take_b = _COMPILED[cache_key]
 
     n_dev = len(jax.devices())
     width = -(-max(MIN_WIDTH, min(cfg.batch_size, len(seeds))) // n_dev) * n_dev
@@ -349,10 +357,6 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
         _check_finite(k, v)
     return StoppingResult(stopping_time=np.minimum(out_t, cap), stopped=out_done, metrics=out_metrics, seeds=seeds,
                           wall_time=wall, compile_time=compile_time, slot_rounds=slot_rounds)
-
-
-_COMPILED: "OrderedDict[tuple, object]" = OrderedDict()  # a few recent executables (tests, sweeps in one process)
-_COMPILED_MAX = 32
 
 
 def _run_batches(run_batch, seeds, cfg: RunConfig, grid, cache_key=None):
