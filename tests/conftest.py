@@ -37,3 +37,26 @@ def check_bad_input(args, message, tmp_path, monkeypatch, capsys):
     errors = [line for line in err.splitlines() if "error:" in line]
     assert len(errors) == 1 and message in errors[0], err[-2000:]
     assert not any(tmp_path.iterdir()), "something was written"
+
+
+def tool_command(tool: str) -> list:
+    exe = BIN / tool
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", {"bandits-bench": "experiments.run",
+                                                                   "bandits-bench-report": "experiments.report"}[tool]]
+
+
+def run_presets_and_report(root: Path, presets: dict, extra=()) -> Path:
+    """Run named presets (name -> overrides) in parallel processes with ``runner=smoke``, then the report."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    procs = {name: subprocess.Popen(tool_command("bandits-bench") + list(args) + ["runner=smoke", *extra,
+                                                                                  f"hydra.run.dir={root}/{name}"],
+                                    cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name, args in presets.items()}
+    for name, p in procs.items():
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, f"{name}: {err[-3000:]}"
+    out = subprocess.run(tool_command("bandits-bench-report") + [str(root), "--figures", f"{root}/fig", "--paper",
+                                                                 f"{root}/pap"],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return root

@@ -7,14 +7,10 @@ in parallel, then ``bandits-bench-report`` draws every figure and table from the
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import check_bad_input
+from conftest import check_bad_input, run_presets_and_report
 
 FIG = ["experiment=mlcb/figure2"]
 BANDIT = ["experiment=mlcb/bandit_experts"]
@@ -62,27 +58,9 @@ SMOKE = {  # preset -> overrides that keep its compile count small (one compile 
 }
 
 
-def _tool(name):
-    exe = Path(sys.executable).parent / name
-    module = {"bandits-bench": "experiments.run", "bandits-bench-report": "experiments.report"}[name]
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", module]
-
-
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mlcb")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    procs = {name: subprocess.Popen(_tool("bandits-bench") + args + ["runner=smoke", f"hydra.run.dir={root}/{name}"],
-                                    cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for name, args in SMOKE.items()}
-    for name, p in procs.items():
-        _, err = p.communicate(timeout=600)
-        assert p.returncode == 0, f"{name}: {err[-3000:]}"
-    out = subprocess.run(_tool("bandits-bench-report") + [str(root), "--figures", f"{root}/fig", "--paper",
-                                                          f"{root}/pap"],
-                         cwd=root, env=env, capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return root
+    return run_presets_and_report(tmp_path_factory.mktemp("mlcb"), SMOKE, extra=())
 
 
 @pytest.mark.slow  # every preset end to end: `make test-slow`

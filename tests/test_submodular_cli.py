@@ -9,15 +9,11 @@ checked on the USM example here.
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import check_bad_input
+from conftest import check_bad_input, run_presets_and_report
 
 MONO = ["experiment=submodular/rate_T"]
 USM = ["experiment=submodular/rate_T_usm"]
@@ -87,28 +83,9 @@ SMOKE = {  # preset -> overrides keeping its compile count small
 }
 
 
-def _tool(name):
-    exe = Path(sys.executable).parent / name
-    module = {"bandits-bench": "experiments.run", "bandits-bench-report": "experiments.report"}[name]
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", module]
-
-
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
-    root = tmp_path_factory.mktemp("submodular")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    procs = {name: subprocess.Popen(_tool("bandits-bench") + args + ["runner=smoke", "runner.max_horizon=400",
-                                                                     f"hydra.run.dir={root}/{name}"],
-                                    cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for name, args in SMOKE.items()}
-    for name, p in procs.items():
-        _, err = p.communicate(timeout=600)
-        assert p.returncode == 0, f"{name}: {err[-3000:]}"
-    out = subprocess.run(_tool("bandits-bench-report") + [str(root), "--figures", f"{root}/fig", "--paper",
-                                                          f"{root}/pap"],
-                         cwd=root, env=env, capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return root
+    return run_presets_and_report(tmp_path_factory.mktemp("submodular"), SMOKE, extra=("runner.max_horizon=400",))
 
 
 @pytest.mark.slow  # every preset end to end: `make test-slow`
