@@ -20,6 +20,7 @@ import numpy as np
 
 from bandits.core.types import Policy
 
+from .monotone_policy import partition_matroid
 from .rounding import top_k_per_block
 
 
@@ -29,13 +30,7 @@ class GreedyPlay(NamedTuple):
 
 
 def online_greedy(blocks, caps, horizon: int, eta: float | None = None, dtype=jnp.float32) -> Policy:
-    blocks_np = np.asarray(blocks, np.int32)
-    caps_np = np.asarray(caps, np.int32)
-    n = blocks_np.shape[0]
-    k = int(caps_np.sum())
-    sizes = np.bincount(blocks_np, minlength=len(caps_np))
-    if np.any(caps_np < 1) or np.any(caps_np > sizes):
-        raise ValueError(f"need 1 <= caps[b] <= |block b|, got caps={caps_np.tolist()}, sizes={sizes.tolist()}")
+    blocks_np, caps_np, n, k = partition_matroid(blocks, caps)
     slot_block = jnp.asarray(np.repeat(np.arange(len(caps_np)), caps_np), jnp.int32)  # [k]
     in_block = jnp.asarray(blocks_np)[None, :] == slot_block[:, None]  # [k, n]
     if eta is None:

@@ -55,6 +55,16 @@ class Play(NamedTuple):
     gradient_noise: Optional[jax.Array]  # this round's gradient key, handed on to update (or None)
 
 
+
+def partition_matroid(blocks, caps):
+    """Check a partition matroid (element -> block, capacity per block): (blocks, caps, n, rank k)."""
+    blocks_np = np.asarray(blocks, np.int32)
+    caps_np = np.asarray(caps, np.int32)
+    sizes = np.bincount(blocks_np, minlength=len(caps_np))
+    if np.any(caps_np < 1) or np.any(caps_np > sizes):
+        raise ValueError(f"need 1 <= caps[b] <= |block b|, got caps={caps_np.tolist()}, sizes={sizes.tolist()}")
+    return blocks_np, caps_np, blocks_np.shape[0], int(caps_np.sum())
+
 def greedy_path(ys, delta):
     """x(s) for s = 0, δ, ..., 1 - δ (the point *before* step s) and x(1):  x(jδ) = δ Σ_{i<j} y_i."""
     after = delta * jnp.cumsum(ys, axis=0)
@@ -99,13 +109,7 @@ def online_continuous_greedy(
         Policy(init, select, update, sample); ``known`` is not read (the constraint is static).
         select returns ``Play(mask, point, gradient_noise)``; update expects the revealed f_t as observation.
     """
-    blocks_np = np.asarray(blocks, np.int32)
-    caps_np = np.asarray(caps, np.int32)
-    n = blocks_np.shape[0]
-    k = int(caps_np.sum())
-    sizes = np.bincount(blocks_np, minlength=len(caps_np))
-    if np.any(caps_np < 1) or np.any(caps_np > sizes):
-        raise ValueError(f"need 1 <= caps[b] <= |block b|, got caps={caps_np.tolist()}, sizes={sizes.tolist()}")
+    blocks_np, caps_np, n, k = partition_matroid(blocks, caps)
     blocks_j, caps_j = jnp.asarray(blocks_np), jnp.asarray(caps_np)
     D = max(1.0, float(k), k * math.log(n / k))
     project = lambda z: project_partition_pairwise(z, blocks_j, caps_j)  # noqa: E731  (sort-free, = project_partition)
