@@ -3,33 +3,10 @@ import jax
 import numpy as np
 import pytest
 
-from bandits.experts import (ed2rb, experts_env, full_training, glm_experts, known_of, limited_advice, mflcb, mlcb,
-                             oracle_experts, paper_oracle, round_robin)
+from bandits.experts import experts_env, known_of
 from bandits.experts.loop import run
+from experts_cases import T, families, policies, trace
 
-T = 120
-
-
-def policies(M):
-    return {
-        "mflcb": (mflcb(M), M, True),
-        "mlcb_sn_random": (mlcb(M, bounds="self_normalized", ties="random"), M, True),
-        "limited_advice": (limited_advice(M), M, True),
-        "ed2rb": (ed2rb(c=0.1), 1, True),
-        "round_robin": (round_robin(M), M, False),
-        "full_training": (full_training(), None, True),
-    }
-
-
-def families():
-    return {
-        "glm": (glm_experts(), paper_oracle()),
-        "oracle": (oracle_experts([0.1, 0.3, 0.35, 0.2, 0.5], [0.3, 0.2, 0.1, 0.4, 0.0], 0.5), None),
-    }
-
-
-def trace(pstate, estate, action, obs, z):
-    return action, estate.experts, estate.counts, obs
 
 
 CASES = [(p, "oracle") for p in policies(2)] + [(p, "glm") for p in ("mflcb", "limited_advice", "ed2rb")]
