@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing as mp
 import os
 import platform
 import statistics
@@ -446,72 +445,13 @@ def from_cache() -> bool:
 
 # ---------------------------------------------------------------- one process per core
 
-_SETTINGS: dict = {}
-_COMPILE = 0.0
-
-
-def _init_worker():
-    global _COMPILE
-    _COMPILE = compile_now()  # before this process takes any task
-
-
-def _hello(_):
-    time.sleep(0.05)
-    return os.getpid(), _COMPILE
-
-
-def _run_block(task):
-    key, seeds = task
-    st = _SETTINGS.get(key)
-    if st is None:
-        _SETTINGS.clear()
-        st = _SETTINGS[key] = Setting(*key[:4], **dict(key[4]))
-    outs = np.empty((len(seeds), st.grid.shape[0], 3))
-    ex = 0
-    for j, seed in enumerate(seeds):
-        outs[j], e = st.run_seed(int(seed))
-        ex += e
-    return outs, ex
-
-
-class Pool:
-    """``procs`` spawned processes (default os.cpu_count()), each compiled before any timing.
-
+def Pool(procs=None):
+    """``procs`` spawned processes running ``Setting.run_seed`` (``numba_pool.Pool``):
     ``run(seeds, n, budget, rounds, grid, **setting)`` -> (metrics [S, G, 3] in seed order, exploiting rounds
-    summed, wall seconds); a process builds the ``Setting`` at its first block of a new setting (well under a
-    millisecond). ``compile_time``: the longest compilation of one process (they compile in parallel, before
-    any timing)."""
+    summed, wall seconds)."""
+    from numba_pool import Pool as _Pool
 
-    def __init__(self, procs=None):
-        self.procs = int(procs or os.cpu_count() or 1)
-        t0 = time.perf_counter()
-        self._pool = mp.get_context("spawn").Pool(self.procs, initializer=_init_worker)
-        seen = {}
-        for _ in range(50):  # a process answers only once its initializer (compilation) is done
-            seen.update(self._pool.map(_hello, range(2 * self.procs), chunksize=1))
-            if len(seen) >= self.procs:
-                break
-        self.compile_time = max(seen.values())
-        self.setup_time = time.perf_counter() - t0
-
-    def run(self, seeds, n, budget, rounds, grid, **setting):
-        key = (int(n), int(budget), int(rounds), tuple(int(g) for g in grid), tuple(sorted(setting.items())))
-        seeds = np.asarray(list(seeds), np.int64)
-        blocks = [(key, b.tolist()) for b in np.array_split(seeds, min(len(seeds), self.procs * 4))]
-        t0 = time.perf_counter()
-        res = self._pool.map(_run_block, blocks, chunksize=1)
-        wall = time.perf_counter() - t0
-        return np.concatenate([r[0] for r in res]), sum(r[1] for r in res), wall
-
-    def close(self):
-        self._pool.close()
-        self._pool.join()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    return _Pool("ata_numba", procs)
 
 
 def main():

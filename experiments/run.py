@@ -273,6 +273,17 @@ def precheck(argv: list[str]) -> None:
             check_output_dir(out, OmegaConf.to_container(task, resolve=True), runner.resume)
 
 
+def plan_preset(preset: str, overrides=(), warn=None):
+    """A preset as a user's command composes it, checked and built but not run: ``prepare`` of
+    ``experiment=<preset>`` with ``overrides`` (e.g. ``["experiment.seeds=1000"]``). For benchmarks and notebooks;
+    x64 is the caller's to set (``jax.config.update("jax_enable_x64", ...)``) before this builds anything."""
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
+        cfg = compose("config", overrides=[f"experiment={preset}", *overrides])
+    return prepare(cfg, warn=warn)
+
+
 # ----------------------------------------------------------------------------- one job
 def _wants_x64(cfg) -> bool:
     """runner.x64, or the paper's own ``x64`` (its presets force float64); False if the paper is unknown."""

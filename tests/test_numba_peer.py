@@ -95,3 +95,43 @@ def test_own_draws_are_seeded_and_recorded_on_the_grid(peer):
     assert not np.array_equal(a, c)
     assert np.isfinite(a).all() and (np.diff(a[:, 0]) > 0).all() and (np.diff(a[:, 1]) > 0).all()
     assert (a[:, 1] >= a[:, 0]).all()  # total worker time >= run time
+
+
+# ------------------------------------------------------------------ M-LCB (benchmarks/mlcb_numba.py)
+
+@pytest.fixture(scope="module")
+def mlcb_peer():
+    sys.path.insert(0, str(_PATH.parent))
+    try:
+        return importlib.import_module("mlcb_numba")
+    finally:
+        sys.path.remove(str(_PATH.parent))
+
+
+@pytest.mark.parametrize("M,c,seed", [(2, 0.1, 0), (1, 1.0, 1), (3, 0.1, 2), (4, 0.1, 3)])
+def test_mlcb_peer_same_selections_as_reference(mlcb_peer, M, c, seed):
+    """Fed the same (x, y), the numba loop trains the same S_t and consults the same I_t as the NumPy reference
+    in every round, and its pseudo-regret equals the reference's suffered losses against p*."""
+    from bandits.experts.glm import PAPER_LINKS
+    from bandits.experts.reference import link, run_mlcb_glm_numpy
+
+    rng = np.random.default_rng(seed)
+    T, d = 600, 5
+    g = rng.normal(size=(T, d))
+    x = g / np.linalg.norm(g, axis=1, keepdims=True)
+    theta_star = np.full(d, 3.0 / math.sqrt(d))
+    p_star = np.array([link("logistic", float(v))[0] for v in x @ theta_star])
+    y = (rng.uniform(size=T) < p_star).astype(np.float64)
+    ref = run_mlcb_glm_numpy(x, y, PAPER_LINKS, 4.0, M, c=c)
+    masks, advisors, metrics = mlcb_peer.run_fed(x, y, PAPER_LINKS, 4.0, M, c=c)
+    bad = np.flatnonzero((masks != ref["masks"]).any(axis=1) | (advisors != ref["advisors"]))
+    assert bad.size == 0, f"first mismatch at round {bad[0] + 1}"
+    assert len(set(advisors.tolist())) > 1 or M == 4  # a non-trivial run
+    assert metrics[1] == pytest.approx(np.sum(ref["suffered"] - (p_star - y) ** 2), rel=1e-9)
+    assert metrics[0] == pytest.approx(_pseudo(ref, y, p_star), rel=1e-9)
+
+
+def _pseudo(ref, y, p_star):
+    """sum_t (y_hat_t - p*_t)^2 from the reference's suffered losses: (y_hat - y)^2 with y in {0, 1}."""
+    y_hat = np.where(y == 1.0, 1.0 - np.sqrt(ref["suffered"]), np.sqrt(ref["suffered"]))
+    return np.sum((y_hat - p_star) ** 2)

@@ -87,14 +87,15 @@ def experts_env(family: ExpertFamily) -> Environment:
         mask, advisor = action.train, action.advisor
         raw = family.raw_loss(experts, z)
         advice = family.advice_loss(experts, z)
-        suffered = advice[advisor]
-        excess = family.advice_excess(experts, z, oracle)[advisor]
+        is_advisor = jnp.arange(K) == advisor  # one-hot selects (no gather / scatter: they fuse under vmap)
+        suffered = jnp.sum(jnp.where(is_advisor, advice, 0.0))
+        excess = jnp.sum(jnp.where(is_advisor, family.advice_excess(experts, z, oracle), 0.0))
         bench = family.benchmark_loss(z, oracle)
         experts = train(family, experts, z, mask)
         new = ExpertsEnvState(
             experts=experts,
             counts=state.counts + mask.astype(jnp.int32),
-            advised=state.advised.at[advisor].add(1),
+            advised=state.advised + is_advisor.astype(jnp.int32),
             last_advisor=advisor,
             pseudo_regret=state.pseudo_regret.add(excess),
             realized_regret=state.realized_regret.add(suffered - bench),

@@ -175,8 +175,8 @@ def glm_experts(links: Sequence[str] = PAPER_LINKS, d: int = 5, rho: float = 4.0
     G_arr = jnp.asarray(G, dtype)
     true_sigma = link_fn(true_link)
 
-    def linear(theta, x):  # [K, d], [d] -> [K]
-        return theta @ x
+    def linear(theta, x):  # [K, d], [d] -> [K]; elementwise, not a dot: it fuses under vmap (tiny K, d)
+        return jnp.sum(theta * x, axis=-1)
 
     def apply_links(s, which=0):  # s [K] -> per-expert sigma_i(s_i) (or sigma_i')
         return jnp.stack([LINKS[name][which](s[i]) for i, name in enumerate(links)])

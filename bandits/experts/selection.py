@@ -13,25 +13,19 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from bandits.core.selection import smallest_k
+from bandits.core.selection import smallest_k_mask
 
 TIES = ("index", "random")
 
 
 def training_set(lcb: jax.Array, budget: int, priority: jax.Array | None = None):
-    """(mask bool[K], indices int32[M]) of the M smallest LCBs.
+    """(mask bool[K], indices int32[M] in ascending order) of the M smallest LCBs.
 
     ``priority``: None (ties to the lowest index) or K uniforms (ties in the
     order of increasing priority, i.e. uniformly at random).
     """
-    K = lcb.shape[-1]
-    if priority is None:
-        _, idx = smallest_k(lcb, budget)
-    else:
-        perm = jnp.argsort(priority).astype(jnp.int32)
-        _, j = smallest_k(lcb[perm], budget)
-        idx = perm[j]
-    mask = jnp.zeros(K, bool).at[idx].set(True)
+    mask = smallest_k_mask(lcb, budget, priority)
+    idx = jnp.flatnonzero(mask, size=budget).astype(jnp.int32)  # ascending index order
     return mask, idx
 
 
