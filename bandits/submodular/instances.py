@@ -160,6 +160,49 @@ def _fl_cost(key, n, curvature, customers=None, cost_scale=1.0):
     return fn.random_fl_minus_cost(key, n, int(customers or 5), cost_scale=float(cost_scale))
 
 
+def karate_club():
+    """(n, edges int[E, 2], weights [E]) of Zachary's karate club (``data/karate_club.json``, provenance there)."""
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files("bandits.submodular").joinpath("data/karate_club.json").read_text())
+    return int(data["n"]), np.asarray(data["edges"], np.int64), np.asarray(data["weights"], np.float64)
+
+
+def _karate_n(n):
+    size = karate_club()[0]
+    if n != size:
+        from bandits.core.experiment import ConfigError
+
+        raise ConfigError(f"the karate-club families have n = {size} elements (its nodes); set experiment.n={size}")
+    return size
+
+
+def _karate_influence(key, n, curvature, p=0.2, weighted=True):
+    """Influence as probabilistic coverage: node i reaches itself surely and neighbour u w.p. 1 - (1 - p)^w_iu
+    (w_iu: Zachary's interaction count, or 1 unweighted); items = the nodes, equally weighted."""
+    del key, curvature
+    n = _karate_n(n)
+    _, edges, w = karate_club()
+    w = w if weighted else np.ones_like(w)
+    probs = np.eye(n)
+    reach = 1.0 - (1.0 - float(p)) ** w
+    probs[edges[:, 0], edges[:, 1]] = reach
+    probs[edges[:, 1], edges[:, 0]] = reach
+    return FastCoverage(jnp.asarray(probs, jnp.float32), jnp.full(n, 1.0 / n, jnp.float32))
+
+
+def _karate_cut(key, n, curvature, weighted=True):
+    """Graph cut on the karate club (edge weights: Zachary's interaction counts, or 1 unweighted)."""
+    del key, curvature
+    n = _karate_n(n)
+    _, edges, w = karate_club()
+    a = np.zeros((n, n))
+    a[edges[:, 0], edges[:, 1]] = w if weighted else 1.0
+    a = jnp.asarray(a + a.T, jnp.float32)
+    return NodeCut(a, jnp.ones(n, jnp.float32), jnp.maximum(0.5 * a.sum(), 1e-12))
+
+
 FAMILIES.add("coverage", Family(
     _coverage, lambda b: b.weights.shape[0], lambda b, w: FastCoverage(b.probs, b.weights * w), True,
     "weighted coverage; components = items (kwargs: items, density)"))
@@ -179,6 +222,14 @@ FAMILIES.add("fl_minus_cost", Family(
     _fl_cost, lambda b: b.location.weights.shape[0],
     lambda b, w: b._replace(location=fn.FacilityLocation(b.location.weights * w[:, None])), False,
     "facility location minus a modular cost, shifted >= 0; components = customers (kwargs: customers, cost_scale)"))
+
+
+FAMILIES.add("karate_influence", Family(
+    _karate_influence, lambda b: b.weights.shape[0], lambda b, w: FastCoverage(b.probs, b.weights * w), True,
+    "influence (probabilistic coverage) on Zachary's karate club, n = 34; components = nodes (kwargs: p, weighted)"))
+FAMILIES.add("karate_cut", Family(
+    _karate_cut, lambda b: b.adjacency.shape[0], lambda b, w: b._replace(w=w), False,
+    "graph cut on Zachary's karate club, n = 34; components = nodes (kwargs: weighted)"))
 
 
 # ---------------------------------------------------------------------------------------------
