@@ -65,8 +65,11 @@ class Scaled(NamedTuple):
 
 class FastCoverage(NamedTuple):
     """``functions.Coverage`` with a closed-form multilinear gradient (autodiff of the product was the slowest
-    part of Algorithm 6's round): ∂F/∂x_i = Σ_u w_u P_iu Π_{j≠i} (1 - x_j P_ju), products-except-self by
-    exclusive prefix and suffix products (no division)."""
+    part of Algorithm 6's round): ∂F/∂x_i = Σ_u w_u P_iu Π_{j≠i} q_ju with q_ju = 1 - x_j P_ju.
+
+    Products-except-self without prefix scans (XLA-CPU lowers cumprod to an O(n²) reduce-window): with
+    Z_u = #{j : q_ju = 0} and Π'_u = Π_{j : q_ju ≠ 0} q_ju,  Π_{j≠i} q_ju = Π'_u / q_iu if q_iu ≠ 0 and Z_u = 0,
+    Π'_u if q_iu = 0 and Z_u = 1, else 0 (exact zeros handled, e.g. x_i = 1 with P_iu = 1)."""
 
     probs: jax.Array  # [n, m]
     weights: jax.Array  # [m]
@@ -79,11 +82,13 @@ class FastCoverage(NamedTuple):
         return jnp.sum(self.weights * (1.0 - miss))
 
     def gradient(self, x):
-        p = 1.0 - x[:, None] * self.probs  # [n, m]
-        ones = jnp.ones_like(p[:1])
-        before = jnp.cumprod(jnp.concatenate([ones, p[:-1]], axis=0), axis=0)  # Π_{j<i}
-        after = jnp.cumprod(jnp.concatenate([ones, p[:0:-1]], axis=0), axis=0)[::-1]  # Π_{j>i}
-        return (self.probs * before * after) @ self.weights
+        q = 1.0 - x[:, None] * self.probs  # [n, m]
+        zero = q == 0.0
+        zeros = jnp.sum(zero, axis=0)  # [m]
+        rest = jnp.prod(jnp.where(zero, 1.0, q), axis=0)  # [m]
+        others = jnp.where(zero, jnp.where(zeros == 1, rest, 0.0),
+                           jnp.where(zeros == 0, rest / jnp.where(zero, 1.0, q), 0.0))  # Π_{j≠i} q_ju
+        return (self.probs * others) @ self.weights
 
 
 class RowConcave(NamedTuple):
