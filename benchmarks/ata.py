@@ -19,19 +19,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import statistics
 import sys
 import time
 
-import jax
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # ata_numba, also under ``python -m``
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # ata_numba, common, also under ``python -m``
 
 from bandits.allocation import build, make_problem  # noqa: E402
 from bandits.allocation.reference import run_ata_numpy  # noqa: E402
 from bandits.core import RunConfig, log_grid, run_fixed_horizon  # noqa: E402
+from common import machine_line, median_rate, ratio, single_seeds, start_pool, time_seeds  # noqa: E402
 
 try:
     import numba
@@ -50,14 +48,6 @@ def setting(n):
     return scales, 2.0 * float(np.max(2.0 * scales))
 
 
-def median_rate(work, times):
-    return work / statistics.median(times)
-
-
-def ratio(x):
-    return f"{x:.2f}x" if x >= 0.1 else f"{x:.3f}x"
-
-
 # ------------------------------------------------------------------ the three paths
 
 def numpy_rate(n, rounds, repeats):
@@ -73,25 +63,13 @@ def numpy_rate(n, rounds, repeats):
     return median_rate(rounds, times)
 
 
-def single_seeds(rounds, seeds):
-    """Seeds of the one-process numba row: one after another in this process, ~2e5 seed-rounds in all."""
-    return max(1, min(seeds, 200_000 // rounds))
-
-
 def numba_rates(pool, n, rounds, seeds, repeats):
     """(rate of a few seeds one after another in this process, of all ``seeds`` over the pool's processes,
     share of exploiting rounds, the processes' compile seconds)."""
     _, alpha = setting(n)
     grid = log_grid(rounds, 20)
     one = ata_numba.Setting(n, BUDGET, rounds, grid, alpha=alpha, base=BASE, power=POWER)
-    few = single_seeds(rounds, seeds)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for seed in range(few):
-            one.run_seed(seed)
-        times.append(time.perf_counter() - t0)
-    single = median_rate(few * rounds, times)
+    single = time_seeds(one.run_seed, single_seeds(rounds, seeds), rounds, repeats)
     times = []
     for _ in range(repeats):
         _, exploit, wall = pool.run(range(seeds), n, BUDGET, rounds, grid, alpha=alpha, base=BASE, power=POWER)
@@ -165,18 +143,13 @@ def main():
     args = ap.parse_args()
     per_n = lambda xs, i: xs[i] if len(xs) > i else xs[-1]  # noqa: E731
 
-    print(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"jax {jax.__version__} ({jax.default_backend()}), x64={jax.config.jax_enable_x64}")
+    print(machine_line())
     pool = None
     if ata_numba is None:
         print("# numba: not installed (optional extra: pip install -e '.[bench]')")
     else:
-        args.numba_compile = ata_numba.compile_now()
-        pool = ata_numba.Pool(args.procs)
-        per_core = " (one per core)" if pool.procs == os.cpu_count() else ""
-        how = "loaded from numba's cache" if ata_numba.from_cache() else "compiled"
-        print(f"# numba {numba.__version__}: {pool.procs} processes{per_core}; the loop {how} in "
-              f"{args.numba_compile:.1f} s here, in {pool.compile_time:.1f} s in each process, before timing")
+        args.numba_compile, pool, header = start_pool(ata_numba, args.procs)
+        print(header)
     print(f"# setting: ATA, B={BUDGET}, c_i = 29 sqrt(i), alpha = 2 max mu_i; median of {args.repeats} runs "
           f"({args.long_repeats} on long horizons){' [--quick: numbers meaningless]' if args.quick else ''}")
     try:

@@ -443,17 +443,6 @@ def from_cache() -> bool:
     return sum(_run.stats.cache_hits.values()) > 0 and sum(_run.stats.cache_misses.values()) == 0
 
 
-# ---------------------------------------------------------------- one process per core
-
-def Pool(procs=None):
-    """``procs`` spawned processes running ``Setting.run_seed`` (``numba_pool.Pool``):
-    ``run(seeds, n, budget, rounds, grid, **setting)`` -> (metrics [S, G, 3] in seed order, exploiting rounds
-    summed, wall seconds)."""
-    from numba_pool import Pool as _Pool
-
-    return _Pool("ata_numba", procs)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=17)
@@ -476,7 +465,9 @@ def main():
     print(f"# ATA n={args.n}, B={args.budget}, {args.rounds} rounds; "
           f"{'loaded from cache' if from_cache() else 'compiled'} in {comp:.1f} s")
     print(f"one seed, one core: {one:,.0f} rounds/s ({ex / args.rounds:.0%} exploiting)")
-    with Pool(args.procs) as pool:
+    from numba_pool import Pool
+
+    with Pool("ata_numba", args.procs) as pool:
         walls = []
         for _ in range(args.repeats):
             out, ex, wall = pool.run(range(args.seeds), args.n, args.budget, args.rounds, grid)

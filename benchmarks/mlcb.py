@@ -20,12 +20,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
-import statistics
 import sys
 import time
 
-import jax
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # mlcb_numba, numba_pool, also under ``python -m``
@@ -34,26 +31,18 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 from bandits.core import log_grid, run_fixed_horizon  # noqa: E402
 from bandits.experts.glm import PAPER_LINKS  # noqa: E402
 from bandits.experts.reference import run_mlcb_glm_numpy  # noqa: E402
+from common import machine_line, median_rate, ratio, single_seeds, start_pool, time_seeds  # noqa: E402
 from experiments.run import plan_preset  # noqa: E402
 
 try:
     import numba
 
     import mlcb_numba
-    from numba_pool import Pool
 except ImportError:  # the optional ``bench`` extra
-    numba = mlcb_numba = Pool = None
+    numba = mlcb_numba = None
 
 PRESET, ALGORITHM = "mlcb/figure2", "mflcb"
 D, RHO, C = 5, 4.0, 0.1
-
-
-def median_rate(work, times):
-    return work / statistics.median(times)
-
-
-def ratio(x):
-    return f"{x:.2f}x" if x >= 0.1 else f"{x:.3f}x"
 
 
 def numpy_rate(budget, rounds, repeats):
@@ -74,14 +63,8 @@ def numba_rates(pool, budget, rounds, seeds, repeats):
     """(rate of a few seeds one after another in this process, rate of ``seeds`` over the pool's processes)."""
     grid = log_grid(rounds, 50)
     one = mlcb_numba.Setting(budget, rounds, grid, c=C)
-    few = max(1, min(seeds, 200_000 // rounds))
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for seed in range(few):
-            one.run_seed(seed)
-        times.append(time.perf_counter() - t0)
-    single = median_rate(few * rounds, times), few
+    few = single_seeds(rounds, seeds)
+    single = time_seeds(one.run_seed, few, rounds, repeats), few
     times = [pool.run(range(seeds), budget, rounds, grid, c=C)[2] for _ in range(repeats)]
     return single, median_rate(seeds * rounds, times)
 
@@ -111,17 +94,13 @@ def main():
         ap.set_defaults(rounds=300, repeats=1, seeds=[1, 8], numba_seeds=8)
     args = ap.parse_args()
 
-    print(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"jax {jax.__version__} ({jax.default_backend()}), x64={jax.config.jax_enable_x64}")
+    print(machine_line())
     pool = None
     if mlcb_numba is None:
         print("# numba: not installed (optional extra: pip install -e '.[bench]')")
     else:
-        compile_s = mlcb_numba.compile_now()
-        pool = Pool("mlcb_numba", args.procs)
-        how = "loaded from numba's cache" if mlcb_numba.from_cache() else "compiled"
-        print(f"# numba {numba.__version__}: {pool.procs} processes; the loop {how} in {compile_s:.1f} s here, "
-              f"in {pool.compile_time:.1f} s in each process, before timing")
+        compile_s, pool, header = start_pool(mlcb_numba, args.procs)
+        print(header)
     print(f"# setting: {PRESET}, {ALGORITHM} (c = {C}), K = 4 GLM experts, d = {D}, M = {args.budget}, "
           f"T = {args.rounds:,}; median of {args.repeats} runs{' [--quick: numbers meaningless]' if args.quick else ''}")
     print("| path | seeds | seed-rounds/s | vs NumPy | vs numba (all cores) | compile (s) |")

@@ -31,7 +31,8 @@ BAD = [
     (MONO + ["experiment.matroid=graphic"], "unknown matroid 'graphic'; valid choices: uniform, partition, none"),
     (MONO + ["experiment.adversary=adaptive"], "unknown adversary 'adaptive' in experiment.adversary; valid choices: "
                                                "drift, iid, sparse, switching"),
-    (MONO + ["experiment.algorithms=[ocg,meta_frank_wolfe]"], "valid choices: ocg, ocg_fixed"),
+    (MONO + ["experiment.algorithms=[ocg,frank_wolfe]"], "unknown algorithm 'frank_wolfe'; valid choices: ftl_double_greedy"),
+    (MONO + ["experiment.family=karate_influence"], "the karate-club families have n = 34 elements"),
     (MONO + ["experiment.algorithms=[ocg,odg]"], "algorithm 'odg' does not apply to monotone families; valid choices: "
                                                  "ocg, ocg_fixed"),
     (MONO + ["experiment.family=[coverage,er_cut]"], "mixes monotone and USM families"),

@@ -6,8 +6,9 @@ Bounds* (NeurIPS 2020); the suite's reconstruction is ``shared/specs/submodular.
 A problem is one (family, adversary, n, k, q, curvature) instance: a base function of the family drawn
 from ``experiment.instance_seed``, the adversary's parameters, and the comparator S* (the maximiser of the
 expected sum Σ_t E f_t over the horizon, exact for n <= ``experiment.exact_up_to``, else best found; see
-``instances``). The learner's view (``SubmodularKnown``) is the ground-set size, the matroid and the
-horizon; it sees f_t only as the environment's observation after playing S_t (full information).
+``instances``). The learner's view (``SubmodularKnown``) is the ground-set size, the matroid, the horizon
+and the structure (shapes and dtypes, no values) of the revealed functions; it sees f_t only as the
+environment's observation after playing S_t (full information).
 """
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ from bandits.core.types import Policy
 
 from . import comparators as cmp
 from . import functions as fn
-from .baselines import online_greedy, online_greedy_calls, random_base, random_set
+from .baselines import (meta_frank_wolfe, meta_frank_wolfe_calls, online_greedy, online_greedy_calls, random_base,
+                        random_set, roughgarden_wang)
+from .ftl import ftl_double_greedy, ftl_double_greedy_calls, ftl_greedy, ftl_greedy_calls
 from .instances import (ADVERSARIES, FAMILIES, MATROIDS, Act, AdvParams, Scaled, SubParams, environment, mean_keep,
                         partition_blocks)
 from .monotone_policy import online_continuous_greedy
@@ -69,16 +72,23 @@ class SubmodularKnown(NamedTuple):
     caps: tuple  # capacities (() for USM)
     horizon: int
     monotone: bool
+    observation: Any = None  # the structure of the revealed f_t: a pytree of jax.ShapeDtypeStruct (shapes and
+    #                          dtypes only, no values), so follow-the-leader can size its running sum Σ_s f_s
 
 
 # ----------------------------------------------------------------------------- algorithms
+def _float():
+    """The run's float dtype: float32, or float64 under ``runner.x64=true`` (everything below follows it)."""
+    return jnp.result_type(float)
+
+
 def _counted(policy: Policy, calls: float) -> Policy:
     """Play ``Act(mask, calls, inner)`` so the environment counts oracle calls; unwrap for the policy's update."""
 
     def select(state, noise, t, known):
         inner = policy.select(state, noise, t, known)
         mask = inner if isinstance(inner, jax.Array) else inner.mask
-        return Act(mask=mask, calls=jnp.asarray(calls, jnp.float32), inner=inner)
+        return Act(mask=mask, calls=jnp.asarray(calls, _float()), inner=inner)
 
     def update(state, act, f, known):
         return policy.update(state, act.inner, f, known)
@@ -98,30 +108,58 @@ def _ocg(step: str, decompose: bool, name: str):
             raise ValueError(f"gradient_samples must be null (exact) or an integer >= 1, got {gradient_samples!r}")
         pol = online_continuous_greedy(np.asarray(known.blocks), np.asarray(known.caps), L=int(L), step=step,
                                        horizon=known.horizon, decompose=decompose,
-                                       gradient_samples=gradient_samples)
+                                       gradient_samples=gradient_samples, dtype=_float())
         return _counted(pol, ocg_calls(known.n, int(L), decompose, gradient_samples))
 
     return build
 
 
-def _build_online_greedy(known: SubmodularKnown, eta: Optional[float] = None):
-    return _counted(online_greedy(np.asarray(known.blocks), np.asarray(known.caps), known.horizon, eta=eta),
+def _build_online_greedy(known: SubmodularKnown, eta: Optional[float] = None, share: float = 0.0):
+    return _counted(online_greedy(np.asarray(known.blocks), np.asarray(known.caps), known.horizon, eta=eta,
+                                  share=share, dtype=_float()),
                     online_greedy_calls(known.n, int(sum(known.caps))))
 
 
+def _build_meta_frank_wolfe(known: SubmodularKnown, L: int = 20, gradient_samples: Optional[int] = None):
+    _check_L(L)
+    pol = meta_frank_wolfe(np.asarray(known.blocks), np.asarray(known.caps), known.horizon, L=int(L),
+                           gradient_samples=gradient_samples, dtype=_float())
+    return _counted(pol, meta_frank_wolfe_calls(known.n, int(L), gradient_samples))
+
+
+def _observation(known: SubmodularKnown):
+    if known.observation is None:
+        raise ValueError("follow-the-leader needs the structure of the revealed functions (known.observation)")
+    return known.observation
+
+
+def _build_ftl_greedy(known: SubmodularKnown):
+    pol = ftl_greedy(np.asarray(known.blocks), np.asarray(known.caps), _observation(known))
+    return _counted(pol, ftl_greedy_calls(known.n, int(sum(known.caps))))
+
+
 def _build_random_base(known: SubmodularKnown):
-    return _counted(random_base(np.asarray(known.blocks), np.asarray(known.caps)), 0)
+    return _counted(random_base(np.asarray(known.blocks), np.asarray(known.caps), dtype=_float()), 0)
 
 
 def _odg(step: str, name: str):
     def build(known: SubmodularKnown):
-        return _counted(online_double_greedy(known.n, step=step, horizon=known.horizon), odg_calls(known.n))
+        return _counted(online_double_greedy(known.n, step=step, horizon=known.horizon, dtype=_float()),
+                        odg_calls(known.n))
 
     return build
 
 
 def _build_random_set(known: SubmodularKnown):
-    return _counted(random_set(known.n), 0)
+    return _counted(random_set(known.n, dtype=_float()), 0)
+
+
+def _build_roughgarden_wang(known: SubmodularKnown):
+    return _counted(roughgarden_wang(known.n, known.horizon, dtype=_float()), odg_calls(known.n))
+
+
+def _build_ftl_double_greedy(known: SubmodularKnown):
+    return _counted(ftl_double_greedy(known.n, _observation(known)), ftl_double_greedy_calls(known.n))
 
 
 ALGORITHMS: Registry[Algorithm] = Registry("algorithm")
@@ -142,6 +180,10 @@ _add("random_base", _build_random_base, "random base", "tab:gray", True)
 _add("odg", _odg("first_order", "odg"), "online double greedy (Blackwell, first-order)", "tab:purple", False)
 _add("odg_fixed", _odg("fixed", "odg_fixed"), "online double greedy, fixed step", "tab:brown", False)
 _add("random_set", _build_random_set, "random set", "tab:olive", False)
+_add("meta_frank_wolfe", _build_meta_frank_wolfe, "Meta-Frank-Wolfe (fixed step)", "tab:pink", True)
+_add("ftl_greedy", _build_ftl_greedy, "follow-the-leader greedy", "tab:cyan", True)
+_add("roughgarden_wang", _build_roughgarden_wang, "Roughgarden–Wang (2-experts Hedge)", "black", False)
+_add("ftl_double_greedy", _build_ftl_double_greedy, "follow-the-leader double greedy", "goldenrod", False)
 
 
 def algorithms_for(monotone: bool) -> list[str]:
@@ -214,7 +256,7 @@ def check(spec: SubmodularExperiment) -> None:
             raise ConfigError(f"algorithm {algo!r} does not apply to {'monotone' if monotone else 'USM'} families; "
                               f"valid choices: {', '.join(algorithms_for(monotone))}")
     for algo, hp in (spec.hyperparameters or {}).items():
-        if algo.startswith("ocg") and hp and "L" in hp:
+        if (algo.startswith("ocg") or algo == "meta_frank_wolfe") and hp and "L" in hp:
             L = hp["L"]
             if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 1:
                 raise ConfigError(f"experiment.hyperparameters.{algo}.L (number of learners) must be an integer "
@@ -293,13 +335,15 @@ def problems(spec: SubmodularExperiment):
 
 
 def _problem(spec, family, fam, adv_name, adv, base, n, k, q, c, m, rng, horizon, monotone):
+    F = _float()
+    base = jax.tree.map(lambda x: x.astype(F) if jnp.issubdtype(x.dtype, jnp.floating) else x, base)
     sign = np.where(np.arange(m) < m // 2, 1.0, -1.0)
     rng.shuffle(sign)
-    advp = AdvParams(keep=jnp.float32(spec.keep), amplitude=jnp.float32(spec.amplitude),
-                     sign=jnp.asarray(sign, jnp.float32), phase=jnp.asarray(rng.uniform(0, 2 * np.pi, m), jnp.float32),
-                     period=jnp.float32(spec.period), q=jnp.float32(q))
-    pbar = jnp.asarray(mean_keep(adv, advp, horizon), jnp.float32)
-    expected = Scaled(fam.apply(base, pbar), jnp.float32(spec.scale))  # per-round expected f, up to the factor q
+    advp = AdvParams(keep=jnp.asarray(spec.keep, F), amplitude=jnp.asarray(spec.amplitude, F),
+                     sign=jnp.asarray(sign, F), phase=jnp.asarray(rng.uniform(0, 2 * np.pi, m), F),
+                     period=jnp.asarray(spec.period, F), q=jnp.asarray(q, F))
+    pbar = jnp.asarray(mean_keep(adv, advp, horizon), F)
+    expected = Scaled(fam.apply(base, pbar), jnp.asarray(spec.scale, F))  # per-round expected f, up to the factor q
     stack = jax.tree.map(lambda x: jnp.asarray(x)[None], expected)
     values = cmp.summed_values(stack)
     if monotone:
@@ -325,18 +369,31 @@ def _problem(spec, family, fam, adv_name, adv, base, n, k, q, c, m, rng, horizon
         alpha = 1.0 - curv / math.e
     else:
         curv, alpha = float("nan"), 0.5
-    known = SubmodularKnown(n=n, blocks=tuple(int(b) for b in blocks), caps=tuple(int(x) for x in caps),
-                            horizon=horizon, monotone=monotone)
-    params = SubParams(base=base, adv=advp, scale=jnp.float32(spec.scale), alpha=jnp.float32(alpha),
+    params = SubParams(base=base, adv=advp, scale=jnp.asarray(spec.scale, F), alpha=jnp.asarray(alpha, F),
                        opt_mask=jnp.asarray(opt_mask))
+    env = environment(fam, adv)
+    known = SubmodularKnown(n=n, blocks=tuple(int(b) for b in blocks), caps=tuple(int(x) for x in caps),
+                            horizon=horizon, monotone=monotone, observation=_observation_shape(env, params, n))
     label = f"{family} {adv_name} n={n}" + (f" k={k}" if monotone else "") + (f" q={q:g}" if adv.uses_q else "") + \
         (f" c={c:g}" if family == "concave_modular" else "")
     columns = {"family": family, "adversary": adv_name, "setting": "monotone" if monotone else "usm",
                "matroid": spec.matroid, "n": n, "k": k, "q": q, "curvature_param": -1.0 if math.isnan(c) else c, "curvature_at_opt": -1.0 if math.isnan(curv) else curv,
                "alpha": alpha, "comparator": comparator, "opt_per_round": float(q * best.value),
                "components": m, "keep": float(spec.keep)}
-    return Problem(label=label, columns=columns, known=known, env=environment(fam, adv), params=params,
-                   oracle=(jnp.asarray(opt_mask), jnp.float32(best.value)))
+    return Problem(label=label, columns=columns, known=known, env=env, params=params,
+                   oracle=(jnp.asarray(opt_mask), jnp.asarray(best.value, F)))
+
+
+def _observation_shape(env, params, n: int):
+    """The structure (jax.ShapeDtypeStruct leaves, no values) of what ``env.step`` reveals: f_t's pytree."""
+
+    def reveal(params):
+        key = jax.random.PRNGKey(0)
+        noise = jax.tree.map(lambda x: x[0], env.sample(key, 1, params))
+        act = Act(mask=jnp.zeros(n, bool), calls=jnp.zeros((), _float()), inner=None)
+        return env.step(noise, env.reset(key, params), act, params)[1]
+
+    return jax.eval_shape(reveal, params)
 
 
 def _heuristic(values, n, matroid, seed):
