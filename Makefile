@@ -72,7 +72,7 @@ report-mlcb: install
 # LATS/LAGEX (Das, Basu) and the submodular study: every preset, then the report. Work in progress: at full size
 # the LATS presets take hours on 2 cores today (see the README's paper table).
 LATS_PRESETS := setup2_easy setup2_hard setup1_easy setup1_hard imdb figure2 figure1
-SUBMODULAR_PRESETS := rate_T rate_T_usm first_order rank usm_size curvature
+SUBMODULAR_PRESETS := rate_T rate_T_usm rate_T_karate rate_T_karate_usm first_order rank usm_size curvature
 reproduce-lats reproduce-submodular: reproduce-%: install
 	$(if $(filter true,$(RESUME)),,rm -rf $(RESULTS)/$*)
 	for p in $(if $(filter lats,$*),$(LATS_PRESETS),$(SUBMODULAR_PRESETS)); do \

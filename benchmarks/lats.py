@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -43,39 +42,36 @@ import jax
 import numpy as np
 import scipy
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # lats_scipy, also under ``python -m``
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # experiments.run
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # lats_scipy, common, also under ``python -m``
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # experiments
 
 jax.config.update("jax_enable_x64", True)  # the paper forces float64 (the CLI does this before building a plan)
 
 import lats_scipy  # noqa: E402
 
 from bandits.core.runner import run_until_stopped  # noqa: E402
+from common import machine_line, median_rate  # noqa: E402
+from experiments.run import plan_preset, quiet_jax_logs  # noqa: E402
 
 AUTHORS_MS_PER_STEP = 68.6  # CGE_Lag.py (their LAGEX), setup 1 hard, the 2-core reference machine
 AUTHORS_RATE = 14.6  # = 1000 / 68.6, seed-steps per second
 PRESETS = {"setup1-hard": "setup1_hard", "imdb": "imdb"}
+CAPS = {"setup1-hard": 128, "imdb": 64}  # default caps (multiples of the runner's stopping chunk of 64 rounds)
 DISPLAY = {"lagex": "LAGEX", "lats": "LATS"}
 
 
 def ratio(x):
+    """A speed-up; the ratios here run to 10^4 (``common.ratio``'s two decimals would clutter them)."""
     return f"{x:,.0f}x" if x >= 100 else (f"{x:.1f}x" if x >= 0.1 else f"{x:.3f}x")
 
 
 # ------------------------------------------------------------------ the plan, as the CLI builds it
 
 def plan_for(env, algorithms, seeds, cap):
-    """``experiments.run.prepare`` on ``experiment=lats/<preset>`` with the runner's cap: the user's path."""
-    from hydra import compose, initialize_config_dir
-
-    from experiments.run import CONFIG_DIR, prepare, quiet_jax_logs
-
-    quiet_jax_logs()
-    overrides = [f"experiment=lats/{PRESETS[env]}", f"experiment.algorithms=[{','.join(algorithms)}]",
-                 f"experiment.seeds={seeds}", f"runner.max_horizon={cap}", "runner.progress=false"]
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
-        cfg = compose("config", overrides=overrides)
-    _, _, _, plan = prepare(cfg, warn=lambda msg: None)
+    """The preset ``lats/<env>`` as ``bandits-bench experiment=lats/<env> runner.max_horizon=<cap>`` builds it."""
+    _, _, _, plan = plan_preset(f"lats/{PRESETS[env]}", [f"experiment.algorithms=[{','.join(algorithms)}]",
+                                                        f"experiment.seeds={seeds}", f"runner.max_horizon={cap}",
+                                                        "runner.progress=false"], warn=lambda msg: None)
     return plan
 
 
@@ -95,7 +91,7 @@ def scipy_rate(env, algorithm, cap, steps, repeats):
             stopped += res.stopped
             seed += 1
         times.append(time.perf_counter() - t0)
-    return done / statistics.median(times), seed, stopped
+    return median_rate(done, times), seed, stopped
 
 
 def jax_rate(sim, cfg, seeds, repeats, long_repeats, long_seconds):
@@ -153,8 +149,9 @@ def main():
     ap.add_argument("--envs", nargs="+", default=list(PRESETS), choices=list(PRESETS))
     ap.add_argument("--algorithms", nargs="+", default=["lagex", "lats"], choices=list(DISPLAY))
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 100, 1000], help="JAX seed batches")
-    ap.add_argument("--cap", type=int, nargs="+", default=[128, 64],
-                    help="rounds per seed at most (runner.max_horizon), per --envs (one value: all)")
+    ap.add_argument("--cap", type=int, nargs="+", default=None,
+                    help="rounds per seed at most (runner.max_horizon), one per --envs or one for all (default: "
+                         + ", ".join(f"{e} {c}" for e, c in CAPS.items()) + ")")
     ap.add_argument("--scipy-steps", type=int, default=256, help="seed-steps of the NumPy/SciPy loop per timed run")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per row (JAX: after a first, compiling one)")
     ap.add_argument("--long-repeats", type=int, default=1,
@@ -165,12 +162,13 @@ def main():
     if ap.parse_known_args()[0].quick:
         ap.set_defaults(seeds=[1], cap=[64], scipy_steps=20, repeats=1)
     args = ap.parse_args()
-    if min(args.seeds + args.cap + [args.scipy_steps, args.repeats, args.long_repeats]) < 1:
+    caps = [CAPS[e] for e in args.envs] if args.cap is None else \
+        [args.cap[i] if len(args.cap) > i else args.cap[-1] for i in range(len(args.envs))]
+    if min(args.seeds + caps + [args.scipy_steps, args.repeats, args.long_repeats]) < 1:
         ap.error("--seeds, --cap, --scipy-steps, --repeats and --long-repeats must be >= 1")
 
-    print(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
-          f"jax {jax.__version__} ({jax.default_backend()}), x64={jax.config.jax_enable_x64}, "
-          f"numpy {np.__version__}, scipy {scipy.__version__}")
+    quiet_jax_logs()
+    print(f"{machine_line()}, numpy {np.__version__}, scipy {scipy.__version__}")
     print(f"# setting: presets lats/{{{','.join(PRESETS[e] for e in args.envs)}}} with their defaults; each seed until "
           f"it stops or the cap; median of {args.repeats} timed runs ({args.long_repeats} where a JAX row's first run "
           f"took over {args.long_seconds:g} s), compilation apart"
@@ -178,8 +176,7 @@ def main():
     print(f"# authors' LAGEX (CGE_Lag.py, setup 1 hard, 2-core machine): {AUTHORS_MS_PER_STEP} ms per seed-step "
           f"= {AUTHORS_RATE} seed-steps/s, as measured (not re-run here)")
     summary = []
-    for i, env in enumerate(args.envs):
-        cap = args.cap[i] if len(args.cap) > i else args.cap[-1]
+    for env, cap in zip(args.envs, caps):
         t0 = time.perf_counter()
         plan = plan_for(env, args.algorithms, max(args.seeds), cap)
         print(f"\n# {env}: plan built in {time.perf_counter() - t0:.1f} s (problem, lower bounds, simulations)",
