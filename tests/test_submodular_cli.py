@@ -114,3 +114,14 @@ def test_report_draws_figures_claims_and_readme(smoke):
     assert {"E1", "E2", "E3", "E4", "E5"} <= set(claims.experiment)
     readme = (pap / "README.md").read_text()
     assert "{{" not in readme and "submodular/rate_T" in readme and "halfspace" in readme.lower()
+
+
+def test_family_and_adversary_plugins_run_from_a_preset(cli, tmp_path):
+    """examples/sensor_coverage.py registers a family and an adversary; its preset runs them and the report
+    sees them as columns (nothing in the suite names them)."""
+    out = cli(["experiment=examples/submodular_plugins", "runner=smoke", "experiment.horizon=200",
+               "experiment.algorithms=[ocg,random_base]", f"hydra.run.dir={tmp_path}/sensor"], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    runs = pd.read_parquet(tmp_path / "sensor" / "runs.parquet")
+    assert set(runs.family) == {"sensor_coverage"} and set(runs.adversary) == {"iid", "patrol"}
+    assert np.all(np.isfinite(runs.alpha_regret))
