@@ -82,7 +82,7 @@ reproduce-lats reproduce-submodular: reproduce-%: install
 # the numba peer is an optional extra (`bench`); without it its rows say "not installed"
 bench: install
 	$(BIN)/python -m pip install -q -e ".[test,bench]"
-	$(BIN)/python benchmarks/ata.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/$(or $(BENCH),ata).py $(BENCH_ARGS)
 
 clean:
 	rm -rf outputs multirun .pytest_cache
