@@ -444,6 +444,8 @@ def from_cache() -> bool:
 
 
 def main():
+    from numba_pool import Pool, checkpoint_grid  # benchmarks/ is on sys.path when run as a script
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=17)
     ap.add_argument("--budget", type=int, default=23)
@@ -452,10 +454,7 @@ def main():
     ap.add_argument("--procs", type=int, default=None)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    grid = np.unique(np.round(np.logspace(0, np.log10(args.rounds), 20)).astype(np.int64))
-    grid = grid[(grid >= 1) & (grid <= args.rounds)]
-    if grid[-1] != args.rounds:
-        grid = np.append(grid, args.rounds)
+    grid = checkpoint_grid(args.rounds)
     comp = compile_now()
     st = Setting(args.n, args.budget, args.rounds, grid)
     t0 = time.perf_counter()
@@ -465,8 +464,6 @@ def main():
     print(f"# ATA n={args.n}, B={args.budget}, {args.rounds} rounds; "
           f"{'loaded from cache' if from_cache() else 'compiled'} in {comp:.1f} s")
     print(f"one seed, one core: {one:,.0f} rounds/s ({ex / args.rounds:.0%} exploiting)")
-    from numba_pool import Pool
-
     with Pool("ata_numba", args.procs) as pool:
         walls = []
         for _ in range(args.repeats):

@@ -608,6 +608,8 @@ class Setting:
 
 
 def main():
+    from numba_pool import Pool, checkpoint_grid  # benchmarks/ is on sys.path when run as a script
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--k", type=int, default=5)
@@ -617,10 +619,7 @@ def main():
     ap.add_argument("--procs", type=int, default=None)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    grid = np.unique(np.round(np.logspace(0, np.log10(args.rounds), 20)).astype(np.int64))
-    grid = grid[(grid >= 1) & (grid <= args.rounds)]
-    if grid[-1] != args.rounds:
-        grid = np.append(grid, args.rounds)
+    grid = checkpoint_grid(args.rounds)
     comp = compile_now()
     probs, w = random_coverage(args.n)
     adj, total = random_cut(args.n)
@@ -629,8 +628,6 @@ def main():
     print(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numba {numba.__version__}")
     print(f"# n={args.n}, k={args.k}, L={args.L}, {args.rounds} rounds; "
           f"{'loaded from cache' if from_cache() else 'compiled'} in {comp:.1f} s")
-    from numba_pool import Pool
-
     with Pool("submodular_numba", args.procs) as pool:
         for kind, kw in settings.items():
             st = make_setting(kind, **kw)

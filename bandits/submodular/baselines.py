@@ -28,14 +28,13 @@ import numpy as np
 
 from bandits.core.types import Policy
 
-from .blackwell import BalanceState, balance_init, balance_probs, balance_update
 from .fast_projection import project_partition_pairwise
 from .functions import multilinear_grad, sampled_gradient
 from .monotone_policy import MonotoneNoise, MonotoneState, Play, greedy_path, partition_matroid
 from .monotone_policy import oracle_calls_per_round as ocg_calls
 from .oda import ODA, oda, simplex_project
 from .rounding import dependent_round_partition, top_k_per_block
-from .usm_policy import USMPlay, marginal_gains
+from .usm_policy import balance_policy
 
 
 class GreedyPlay(NamedTuple):
@@ -268,20 +267,4 @@ def roughgarden_wang(n: int, horizon: int, dtype=jnp.float32) -> Policy:
     A Hedge "balance learner" per element with a fixed step (spec §6) is exactly this policy.
     Oracle calls a round: 4n, as ``odg``.
     """
-    learner = two_experts(horizon, dtype)
-
-    def init(known) -> BalanceState:
-        return balance_init(learner, n)
-
-    def sample(key, rounds, known):
-        return jax.random.uniform(key, (rounds, n), dtype)
-
-    def select(state: BalanceState, v, t, known) -> USMPlay:
-        p = balance_probs(state)
-        return USMPlay(mask=v < p, probs=p)
-
-    def update(state: BalanceState, action: USMPlay, f, known) -> BalanceState:
-        dplus, dminus = marginal_gains(f, action.mask)
-        return balance_update(learner, state, action.probs, dplus.astype(dtype), dminus.astype(dtype))
-
-    return Policy(init=init, select=select, update=update, sample=sample)
+    return balance_policy(two_experts(horizon, dtype), n, dtype)

@@ -62,7 +62,13 @@ def online_double_greedy(n: int, step: str = "first_order", horizon: Optional[in
         Policy(init, select, update, sample); ``known`` is not read. select returns
         ``USMPlay(mask, probs)``; update expects the revealed f_t as observation.
     """
-    learner = direction_learner(step=step, horizon=horizon, dtype=dtype)
+    return balance_policy(direction_learner(step=step, horizon=horizon, dtype=dtype), n, dtype)
+
+
+def balance_policy(learner, n: int, dtype=jnp.float32) -> Policy:
+    """Online double greedy with one balance learner per element (``learner``: the per-element game's
+    learner, e.g. ``direction_learner`` or Roughgarden–Wang's 2-experts Hedge): coins v_t[n] pre-drawn,
+    element i kept iff v_t[i] < p_{t,i}; after f_t every learner gets its marginal gains (Δ⁺, Δ⁻)."""
 
     def init(known) -> BalanceState:
         return balance_init(learner, n)
