@@ -17,6 +17,10 @@ from bandits.exploration.characteristic_time import maxmin_problem, objective
 from bandits.exploration.lagex import AdaGradState, lagex, lagex_rule, optimistic_gains, weighted_simplex_projection
 from bandits.exploration.lats import LATSState, lats, lats_rule
 
+# slow: a benchmark peer's agreement test; in the default run on the CI dry run of 2026-11-30 it hung once in
+# an eager JAX call (futex wait, no CPU) after SciPy's HiGHS had run in the same process: under investigation
+pytestmark = pytest.mark.slow
+
 _PATH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "lats_scipy.py"
 
 
