@@ -69,14 +69,17 @@ reproduce-mlcb: install
 report-mlcb: install
 	$(BIN)/bandits-bench-report $(RESULTS)/mlcb --figures figures --paper paper
 
-# LATS/LAGEX (Das, Basu) and the submodular study: every preset, then the report. Work in progress: at full size
-# the LATS presets take hours on 2 cores today (see the README's paper table).
+# LATS/LAGEX (Das, Basu) and the submodular study: every preset, then the report. At full size the LATS presets
+# take hours on 2 cores (see paper/lats/README.md); OVERRIDES shrinks every preset alike, e.g. the stored
+# reduced reproduction: make reproduce-lats OVERRIDES="runner.max_seeds=100 runner.max_horizon=20000"
+OVERRIDES ?=
 LATS_PRESETS := setup2_easy setup2_hard setup1_easy setup1_hard imdb figure2 figure1
 SUBMODULAR_PRESETS := rate_T rate_T_usm rate_T_karate rate_T_karate_usm first_order rank usm_size curvature
 reproduce-lats reproduce-submodular: reproduce-%: install
 	$(if $(filter true,$(RESUME)),,rm -rf $(RESULTS)/$*)
 	for p in $(if $(filter lats,$*),$(LATS_PRESETS),$(SUBMODULAR_PRESETS)); do \
-	    $(BIN)/bandits-bench experiment=$*/$$p runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/$*/$$p || exit 1; done
+	    $(BIN)/bandits-bench experiment=$*/$$p $(OVERRIDES) runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/$*/$$p \
+	    || exit 1; done
 	$(BIN)/bandits-bench-report $(RESULTS)/$* --figures figures --paper paper
 
 # the numba peer is an optional extra (`bench`); without it its rows say "not installed"

@@ -108,3 +108,77 @@ def test_lats_allocation_matches_slsqp(restricted):
         assert ours >= ref - 1e-3 * abs(ref), (trial, ours, ref)
         checked += 1
     assert checked >= 8
+
+
+def test_working_set_solve_equals_the_full_solve_on_imdb_sizes():
+    """K = 12, d = 3 (1365 vertex rows): the working-set solver (pi's neighbours by pivots, the smallest G_u at the
+    previous allocation, the check against every alternative and its fallbacks) reaches the objective of the solve
+    over all alternatives, from good and from misleading previous allocations (a point mass), for r = 0 and r > 0.
+    With r > 0 vertices beyond pi's neighbours are active at the optimum: without the check (VERIFY_TOL huge) this
+    test fails."""
+    from bandits.exploration.lats import LATSState
+    K, d = 12, 3
+    rng = np.random.default_rng(21)
+    full = jax.jit(lats_rule(multiplier=True, working=None).step)
+    ws = jax.jit(lats_rule(multiplier=True).step)
+    checked = 0
+    for trial in range(6):
+        r = [0.0, 0.1][trial % 2]  # r > 0: alternatives beyond pi's neighbours count (spec section 3)
+        mu = rng.normal(1.5, 0.5, size=K)
+        A = (rng.uniform(size=(d, K)) < 0.4) * np.array([[1.0], [-1.0], [-1.0]]) + rng.normal(0, 0.05, (d, K))
+        b = np.array([0.3, -0.3, -0.3]) + rng.uniform(0, 0.05, d)
+        verts = polytope.vertices(A, b, 0.02)
+        lp = polytope.lp_argmax(mu, verts)
+        if not bool(lp.feasible):
+            continue
+        alt = polytope.alternatives(lp.policy, verts)
+        ctx = Context(n=jnp.int32(500), counts=jnp.full(K, 40, jnp.int32), mu_hat=jnp.asarray(mu),
+                      A_hat=jnp.asarray(A), b_shift=jnp.asarray(b + 0.02), shift=jnp.asarray(0.02),
+                      sigma2=jnp.asarray(rng.uniform(0.8, 1.8, K)), r=jnp.asarray(r), verts=verts, pi=lp.policy,
+                      alt=alt, active=jnp.asarray(True), pi_index=lp.index)
+        prob = maxmin_problem(ctx.mu_hat, ctx.sigma2, ctx.pi, verts.points, alt, r, pen_A=ctx.A_hat,
+                              pen_b=ctx.b_shift, bound=0.05)
+        point = np.full(K, 1e-3)
+        point[int(np.argmin(mu))] = 1.0
+        for prev in [rng.dirichlet(np.ones(K)), point / point.sum()]:
+            state = LATSState(omega=jnp.asarray(prev), bound=jnp.asarray(0.05))
+            ref = float(objective(prob, full(state, ctx)[0]))
+            got = float(objective(prob, ws(state, ctx)[0]))
+            assert got >= ref - 1e-4 * abs(ref), (trial, got, ref)  # barrier noise: ~1e-5 of small values
+        checked += 1
+    assert checked >= 3
+
+
+def test_structured_barrier_matches_the_autodiff_barrier():
+    """``solvers.structured_barrier`` (derivatives written out) against ``solvers.barrier_maximize`` (autodiff
+    Hessians, fixed Newton steps) on the epigraph of the max-min problem with a penalty: same optimum."""
+    from bandits.exploration.characteristic_time import _solve_rows, g_of
+    from bandits.exploration.solvers import barrier_maximize
+    rng = np.random.default_rng(31)
+    K, d = 5, 2
+    for trial in range(5):
+        mu = rng.normal(1, 0.5, size=K)
+        A = rng.uniform(0, 1, size=(d, K))
+        b = rng.uniform(0.4, 0.8, size=d)
+        verts = polytope.vertices(A, b, 0.0)
+        lp = polytope.lp_argmax(mu, verts)
+        alt = polytope.alternatives(lp.policy, verts)
+        prob = maxmin_problem(jnp.asarray(mu), jnp.ones(K), lp.policy, verts.points, alt, 0.0, pen_A=A, pen_b=b,
+                              bound=0.1)
+        w0 = jnp.full(K, 1.0 / K)
+        ours = float(objective(prob, _solve_rows(prob, prob.gap2, prob.coef, prob.alt, w0, 6, 10, 16.0, 0.3)))
+
+        def f0(x):
+            return x[K] - 0.1 * x[K + 1]
+
+        def slacks(x):
+            w = x[:K]
+            return jnp.concatenate([w, jnp.where(alt, g_of(prob, jnp.maximum(w, 1e-300)) - x[K], 1.0),
+                                    x[K + 1:], x[K + 1] - (A @ w - b)])
+
+        g0 = float(jnp.min(jnp.where(alt, g_of(prob, w0), jnp.inf)))
+        x0 = jnp.concatenate([w0, jnp.asarray([0.5 * g0, max(0.0, float(np.max(A @ np.asarray(w0) - b))) + 0.01])])
+        E = jnp.zeros((1, K + 2)).at[0, :K].set(1.0)
+        res = barrier_maximize(f0, slacks, x0, E, jnp.ones(1), stages=12, newton_steps=20)
+        ref = float(objective(prob, res.x[:K]))
+        assert np.isclose(ours, ref, rtol=1e-4), (trial, ours, ref)

@@ -207,3 +207,44 @@ def test_float32_inputs_still_find_the_optimum():
             assert abs(float(sol.value) + ref.fun) < 1e-4 * (1 + abs(ref.fun))
             n += 1
     assert n > 30
+
+
+_small_solve = jax.jit(polytope.small_solve)
+
+
+def test_small_solve_matches_numpy_with_ties_and_singular_systems():
+    """The unrolled elimination of the vertex solves against numpy.linalg.solve on random systems of sizes 1-5:
+    integer entries (pivot ties between rows of equal modulus), duplicated rows and zero columns (singular:
+    ``nonzero`` False), and log|det| against numpy's slogdet."""
+    rng = np.random.default_rng(11)
+    seen_singular = seen_tie = 0
+    for trial in range(300):
+        n = 1 + trial % 5
+        kind = (trial // 5) % 4
+        mat = rng.normal(size=(n, n)) if kind == 0 else rng.integers(-2, 3, size=(n, n)).astype(float)
+        if kind == 2 and n > 1:
+            mat[-1] = mat[0]
+        if kind == 3:
+            mat[:, int(rng.integers(n))] = 0.0
+        rhs = rng.normal(size=(n, 2))
+        x, logdet, nonzero = (np.asarray(a) for a in _small_solve(mat, rhs))
+        sign, ref_logdet = np.linalg.slogdet(mat)
+        if sign == 0:  # exactly singular: a zero pivot
+            assert not nonzero, mat
+            seen_singular += 1
+            continue
+        if abs(ref_logdet - np.log(np.abs(mat).max() + 1e-300) * n) > 30:  # numerically singular: numpy's answer
+            continue  # is rounding noise too
+        seen_tie += kind in (1, 2)
+        assert nonzero
+        np.testing.assert_allclose(x, np.linalg.solve(mat, rhs), rtol=1e-9, atol=1e-9)
+        assert np.isclose(logdet, ref_logdet, atol=1e-9)
+    assert seen_singular > 20 and seen_tie > 20
+
+
+def test_small_solve_is_batched():
+    rng = np.random.default_rng(12)
+    mat, rhs = rng.normal(size=(7, 3, 4, 4)), rng.normal(size=(7, 3, 4, 1))
+    x, _, nonzero = _small_solve(mat, rhs)
+    assert np.asarray(nonzero).all()
+    np.testing.assert_allclose(np.asarray(x), np.linalg.solve(mat, rhs), rtol=1e-9, atol=1e-9)

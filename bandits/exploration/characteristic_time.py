@@ -26,10 +26,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import polytope
-from .solvers import barrier_maximize
+from bandits.core import batch
+
+from .solvers import Structured, structured_barrier
 
 STAGES = 12
 NEWTON_STEPS = 30
+GROWTH = 8.0
 
 
 class MaxMinProblem(NamedTuple):
@@ -74,43 +77,175 @@ def objective(prob: MaxMinProblem, omega):
     return d_val - prob.bound * viol
 
 
-def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_steps: int = NEWTON_STEPS):
-    """argmax_{omega in D} objective(prob, omega) from omega0 strictly inside D (omega0 > 0).
+DUPLICATE_TOL = 1e-12  # working sets: two alternatives whose (gap2, coef) agree this closely are one constraint
+VERIFY_TOL = 1e-9  # working sets: an alternative left out may undercut the working-set minimum by this (relative)
 
-    Returns (omega, value). Variables x = (omega, s[, z]).
-    """
-    K = omega0.shape[0]
-    dt = omega0.dtype
+
+def _structured(prob: MaxMinProblem, gap2, coef, mask) -> Structured:
+    """The epigraph max s [- B z] s.t. s < G_u(omega) (rows gap2/coef/mask), omega in D, z >= 0, z >= P omega - p,
+    over x = (omega, s[, z]), as a ``solvers.Structured`` problem."""
+    K = coef.shape[1]
+    dt = coef.dtype
     has_pen = prob.pen_A.shape[0] > 0
-    g0 = jnp.where(prob.alt, g_of(prob, omega0), jnp.inf)
+    n = K + 1 + int(has_pen)
+    m_dom, d = prob.dom_A.shape[0], prob.pen_A.shape[0]
+    rows = [jnp.concatenate([-prob.dom_A, jnp.zeros((m_dom, n - K), dt)], axis=1)]
+    offs = [prob.dom_b]
+    c = jnp.zeros(n, dt).at[K].set(1.0)
+    lower = jnp.arange(n) < K  # omega > 0 (and z > 0 below)
+    if has_pen:
+        rows += [jnp.concatenate([-prob.pen_A, jnp.zeros((d, 1), dt), jnp.ones((d, 1), dt)], axis=1)]
+        offs += [prob.pen_b]
+        c = c.at[K + 1].set(-prob.bound)
+        lower = lower.at[K + 1].set(True)
+    return Structured(c=c, quad=jnp.zeros(n, dt), y=jnp.zeros(n, dt), lower=lower, L=jnp.concatenate(rows, axis=0),
+                      l0=jnp.concatenate(offs), gap2=gap2, coef=coef, mask=mask,
+                      E=jnp.zeros((1, n), dt).at[0, :K].set(1.0), e=jnp.ones(1, dt))
+
+
+def _solve_rows(prob: MaxMinProblem, gap2, coef, mask, omega0, stages, newton_steps, growth=GROWTH, mid_tol=None):
+    """The barrier solve of the max-min restricted to the given alternative rows, from omega0 (inside D)."""
+    K = omega0.shape[0]
+    has_pen = prob.pen_A.shape[0] > 0
+    g0 = jnp.where(mask, gap2 / (2.0 * (coef @ (1.0 / omega0))), jnp.inf)
     d0 = jnp.min(g0)
     d0 = jnp.where(jnp.isfinite(d0), d0, 1.0)
     s0 = jnp.where(d0 > 0, 0.5 * d0, -1e-6)
     x0 = jnp.concatenate([omega0, s0[None]])
+    f0 = s0
     if has_pen:
         v0 = jnp.maximum(jnp.max(prob.pen_A @ omega0 - prob.pen_b), 0.0)
-        x0 = jnp.concatenate([x0, (1.1 * v0 + 1e-3)[None]])
-    n = x0.shape[0]
-    E = jnp.zeros((1, n), dt).at[0, :K].set(1.0)
-    e = jnp.ones(1, dt)
-
-    def f0(x):
-        val = x[K]
-        return val - prob.bound * x[K + 1] if has_pen else val
-
-    def slacks(x):
-        w, s = x[:K], x[K]
-        parts = [w, jnp.where(prob.alt, g_of(prob, jnp.maximum(w, 1e-300)) - s, 1.0), prob.dom_b - prob.dom_A @ w]
-        if has_pen:
-            z = x[K + 1]
-            parts += [z[None], z - (prob.pen_A @ w - prob.pen_b)]
-        return jnp.concatenate(parts)
-
+        z0 = 1.1 * v0 + 1e-3
+        x0 = jnp.concatenate([x0, z0[None]])
+        f0 = s0 - prob.bound * z0
+    sp = _structured(prob, gap2, coef, mask)
     # the scale of the objective sets the first barrier weight
-    scale = jnp.maximum(jnp.maximum(jnp.abs(d0), jnp.abs(f0(x0))), 1e-12)
-    m = slacks(x0).shape[0]
-    res = barrier_maximize(f0, slacks, x0, E, e, stages=stages, newton_steps=newton_steps, t0=m / scale)
-    omega = res.x[:K]
+    scale = jnp.maximum(jnp.maximum(jnp.abs(d0), jnp.abs(f0)), 1e-12)
+    m = sp.L.shape[0] + sp.lower.sum() + mask.sum()
+    res = structured_barrier(sp, x0, m / scale, stages=stages, newton_steps=newton_steps, growth=growth,
+                             mid_tol=mid_tol, linear=True)
+    return res.x[:K]
+
+
+def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_steps: int = NEWTON_STEPS,
+                      working: int | None = None, ref=None, growth: float = GROWTH, mid_tol: float | None = None,
+                      active=True, extra: int = 4, near=None, near_count: int = 0, total: int | None = None):
+    """argmax_{omega in D} objective(prob, omega) from omega0 strictly inside D (omega0 > 0).
+
+    Returns (omega, value). Variables x = (omega, s[, z]); the barrier method of ``solvers.structured_barrier``
+    (``stages`` barrier weights t0 growth^k, at most ``newton_steps`` Newton steps each; ``mid_tol``: the looser
+    centring of the stages before the last).
+
+    ``working``: solve over a working set of at most ``total`` alternatives first -- up to ``near_count`` distinct
+    alternatives among the rows ``near`` (the pivots of the bases of pi: its neighbours on the polytope; for r = 0
+    the minimum over the neighbours *is* the minimum over all alternatives, spec section 3), the ``working`` ones
+    with the smallest G_u at ``ref`` (default omega0; the previous allocation is a good choice: the alternatives
+    active at the optimum are the smallest there) and the ``extra`` smallest at omega0 -- and check
+    the answer against every alternative: if one left out undercuts the working set's minimum at the answer (by
+    more than VERIFY_TOL relative), the working set doubles with the smallest other alternatives at that answer
+    and the problem is solved again from omega0 (a well-centred start: the first answer may lie near the
+    boundary); if that fails too, over all rows.
+    The working-set problem is a relaxation (fewer alternatives), so an answer that passes the check is optimal
+    for the full problem within the solver's tolerance. The larger solves run only when some seed of the batch
+    needs them (``bandits.core.batch``); every seed keeps the answer of its own first passing level. A seed with
+    ``active`` False (its answer is not used) never asks for the larger solves.
+    """
+    M = prob.gap2.shape[0]
+    size = M if working is None else min(working + extra + (0 if near is None else near_count), total or M)
+    if 2 * size >= M:
+        return _finish(prob, _solve_rows(prob, prob.gap2, prob.coef, prob.alt, omega0, stages, newton_steps, growth,
+                                         mid_tol))
+    ref = omega0 if ref is None else ref
+
+    def g_all(w):
+        return jnp.where(prob.alt, g_of(prob, jnp.maximum(w, jnp.finfo(w.dtype).tiny)), jnp.inf)
+
+    def solve_on(idx, mask, start):
+        return _solve_rows(prob, prob.gap2[idx], prob.coef[idx], mask, start, stages, newton_steps, growth, mid_tol)
+
+    def violated(idx, w):
+        g = g_all(w)
+        ws = jnp.min(g[idx])
+        return jnp.isfinite(ws) & (jnp.min(g) < ws - VERIFY_TOL * jnp.abs(ws))
+
+    ranked = [(jax.lax.top_k(-g_all(point), min(M, 2 * count))[1], count)
+              for point, count in [(ref, working), (omega0, extra)] if count > 0]
+    idx1, mask1 = _working_set(prob, None if near is None else jnp.asarray(near), near_count, ranked, size)
+    w1 = solve_on(idx1, mask1, omega0)
+    bad1 = violated(idx1, w1) & active
+    need, _ = batch.count_in_batch(bad1)
+
+    def level2():
+        g = g_all(w1).at[idx1].set(jnp.inf)
+        _, more = jax.lax.top_k(-g, size)  # alternatives outside idx1 (rows left without one: masked)
+        idx2 = jnp.concatenate([idx1, more])
+        w2 = solve_on(idx2, jnp.concatenate([mask1, jnp.isfinite(g[more])]), omega0)
+        bad2 = violated(idx2, w2)
+        need2, _ = batch.count_in_batch(bad1 & bad2)
+        w3 = jax.lax.cond(need2 > 0, lambda: _solve_rows(prob, prob.gap2, prob.coef, prob.alt, omega0, stages,
+                                                        newton_steps, growth, mid_tol), lambda: w2)
+        return jnp.where(bad2, w3, w2)
+
+    w = jax.lax.cond(need > 0, level2, lambda: w1)
+    return _finish(prob, jnp.where(bad1, w, w1))
+
+
+def _constraint_keys(prob: MaxMinProblem, rows):
+    """(gap2, a fixed random projection of coef) of ``rows``: two alternatives with the same constraint
+    G_u (a vertex listed once per basis by a degenerate polytope) have the same keys."""
+    K = prob.coef.shape[1]
+    xi = jnp.asarray(np.random.default_rng(7).uniform(0.5, 1.5, K), prob.coef.dtype)
+    return prob.gap2[rows], prob.coef[rows] @ xi
+
+
+def _same(key_a, key_b):
+    (g_a, p_a), (g_b, p_b) = key_a, key_b
+    scale = jnp.maximum(jnp.maximum(jnp.abs(g_a), jnp.abs(p_a)), jnp.maximum(jnp.abs(g_b), jnp.abs(p_b)))
+    return (jnp.abs(g_a - g_b) <= DUPLICATE_TOL * scale) & (jnp.abs(p_a - p_b) <= DUPLICATE_TOL * scale)
+
+
+def _working_set(prob: MaxMinProblem, near, near_count: int, ranked, total: int):
+    """The rows of the first working set, at most ``total`` (static) in order of priority: up to ``near_count``
+    distinct alternatives among the rows ``near`` (any order), then from each (candidates in order of priority,
+    count) of ``ranked`` up to count alternatives not taken before. A candidate whose constraint duplicates one
+    taken before is skipped (``_constraint_keys`` within DUPLICATE_TOL: copies would crowd the set; a rare false
+    match only leaves a row out, which the check of ``maxmin_allocation`` catches). Returns (rows [total],
+    mask [total]: the row is an alternative to use)."""
+    idx, mask = [], []
+    if near is not None:  # sort by key: copies become neighbours in the order
+        g, p = _constraint_keys(prob, near)
+        valid = prob.alt[near]
+        g, p, rows, valid = jax.lax.sort((jnp.where(valid, g, jnp.inf), jnp.where(valid, p, jnp.inf), near, valid),
+                                         num_keys=2)
+        dup = jnp.concatenate([jnp.zeros(1, bool), _same((g[1:], p[1:]), (g[:-1], p[:-1])) & valid[:-1]])
+        keep = valid & ~dup
+        _, at = jax.lax.top_k(jnp.where(keep, -jnp.arange(rows.shape[0]), -2 * rows.shape[0]), near_count)
+        idx.append(rows[at])
+        mask.append(keep[at])
+    for cand, count in ranked:
+        valid = prob.alt[cand]
+        key = _constraint_keys(prob, cand)
+        n = cand.shape[0]
+        earlier = jnp.arange(n)[None, :] < jnp.arange(n)[:, None]
+        dup = jnp.any(_same((key[0][:, None], key[1][:, None]), (key[0][None, :], key[1][None, :])) & earlier &
+                      valid[None, :], axis=1)
+        if idx:
+            taken = jnp.concatenate(idx)
+            tkey = _constraint_keys(prob, taken)
+            dup = dup | jnp.any(_same((key[0][:, None], key[1][:, None]), (tkey[0][None, :], tkey[1][None, :])) &
+                                jnp.concatenate(mask)[None, :], axis=1)
+        keep = valid & ~dup
+        _, at = jax.lax.top_k(jnp.where(keep, -jnp.arange(n), -2 * n), count)
+        idx.append(cand[at])
+        mask.append(keep[at])
+    idx, mask = jnp.concatenate(idx), jnp.concatenate(mask)
+    if idx.shape[0] > total:  # the first ``total`` taken rows, in order of priority
+        _, at = jax.lax.top_k(jnp.where(mask, -jnp.arange(idx.shape[0]), -2 * idx.shape[0]), total)
+        idx, mask = idx[at], mask[at]
+    return idx, mask
+
+
+def _finish(prob, omega):
     return omega, objective(prob, omega)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from bandits.core.types import Policy
 
-from .lats import lats
+from .lats import NEWTON_STEPS, STAGES, lats
 from .machinery import Config
 
 
-def ctns(cfg: Config = Config(), restricted: bool = False, stages: int = 8, newton_steps: int = 10) -> Policy:
+def ctns(cfg: Config = Config(), restricted: bool = False, stages: int = STAGES,
+         newton_steps: int = NEWTON_STEPS) -> Policy:
     """Needs ``known.A`` (``ExplorationProblem.with_known_constraints()``)."""
     return lats(cfg._replace(known_constraints=True), multiplier=False, restricted=restricted, stages=stages,
                 newton_steps=newton_steps)

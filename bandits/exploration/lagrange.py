@@ -18,7 +18,7 @@ import itertools
 import jax.numpy as jnp
 import numpy as np
 
-from .polytope import generic_lp
+from .polytope import FEAS_TOL, SING_TOL, _tol, generic_lp, small_solve
 
 SLACK_FLOOR = 1e-6
 
@@ -45,12 +45,60 @@ def _slack_subsets(K: int, d: int) -> np.ndarray:
     return np.array(list(itertools.combinations(range(K + d), K)), dtype=np.int32).reshape(-1, K)
 
 
+@lru_cache(maxsize=None)
+def _slack_groups(K: int, d: int):
+    """The K-subsets of the K + d inequality rows of the Slater LP grouped by the number k >= 1 of
+    constraint rows they hold: (rows R [M_k, k], free arms F [M_k, k]). A subset with k = 0 fixes every
+    arm at 0 and contradicts 1^T pi = 1 (a singular system), so it is left out."""
+    out = []
+    for k in range(1, min(d, K) + 1):
+        R, F = [], []
+        for zero in itertools.combinations(range(K), K - k):
+            free = [a for a in range(K) if a not in set(zero)]
+            for rows in itertools.combinations(range(d), k):
+                R.append(rows)
+                F.append(free)
+        out.append((np.array(R, np.int32).reshape(-1, k), np.array(F, np.int32).reshape(-1, k)))
+    return tuple(out)
+
+
 def slater_slack(A_hat, b_shifted, floor: float = SLACK_FLOOR):
     """gamma = max_{pi in Delta} min_i (b + c - A_hat pi)_i, clipped below at ``floor``.
 
     The LP max gamma s.t. A_hat pi + gamma 1 <= b + c, -pi <= 0, 1^T pi = 1 over y = (pi, gamma),
-    solved by vertex enumeration (K of the K + d inequality rows active plus the equality).
+    solved by vertex enumeration: K of the K + d inequality rows active plus the equality. The active
+    rows -e_a only zero arms, so a vertex with k active constraint rows R and free arms F (|F| = k)
+    solves the (k+1)-system [[A_hat[R, F], 1], [1^T, 0]] (pi_F, gamma) = (b_R + c, 1); the singularity
+    test is that of the full (K+1)-system (|det| / prod of its row norms, the unit rows have norm 1).
     """
+    d, K = A_hat.shape
+    dt = A_hat.dtype
+    b_shifted = jnp.asarray(b_shifted, dt)
+    tiny = jnp.finfo(dt).tiny
+    row_lognorm = jnp.log(jnp.maximum(jnp.sqrt((A_hat * A_hat).sum(-1) + 1.0), tiny))  # rows [A_i, 1]
+    eq_lognorm = jnp.log(jnp.maximum(jnp.sqrt(jnp.asarray(K, dt)), tiny))  # row [1^T, 0]
+    tol = _tol(FEAS_TOL, dt)
+    best = jnp.asarray(-jnp.inf, dt)
+    for R, F in _slack_groups(K, d):
+        Mk, k = R.shape
+        top = jnp.concatenate([A_hat[R[:, :, None], F[:, None, :]], jnp.ones((Mk, k, 1), dt)], axis=2)
+        bottom = jnp.concatenate([jnp.ones((Mk, 1, k), dt), jnp.zeros((Mk, 1, 1), dt)], axis=2)
+        mat = jnp.concatenate([top, bottom], axis=1)  # [Mk, k+1, k+1]
+        rhs = jnp.concatenate([b_shifted[R], jnp.ones((Mk, 1), dt)], axis=1)[..., None]
+        y, logdet, nonzero = small_solve(mat, rhs)
+        y = y[..., 0]
+        pi_F, gamma = y[:, :k], y[:, k]
+        regular = nonzero & (logdet - row_lognorm[R].sum(-1) - eq_lognorm > jnp.log(SING_TOL)) & \
+            jnp.isfinite(y).all(-1)
+        pi = jnp.einsum("mf,mfa->ma", pi_F, jnp.asarray(F[:, :, None] == np.arange(K)[None, None, :], dt))
+        lhs = pi @ A_hat.T + gamma[:, None]
+        ok = regular & (pi_F >= -tol).all(-1) & (lhs <= b_shifted + tol * (1.0 + jnp.abs(b_shifted))).all(-1)
+        best = jnp.maximum(best, jnp.max(jnp.where(ok, gamma, -jnp.inf)))
+    return jnp.maximum(best, floor)
+
+
+def slater_slack_reference(A_hat, b_shifted, floor: float = SLACK_FLOOR):
+    """``slater_slack`` by the generic vertex enumeration of the full (K+1)-systems (tests)."""
     d, K = A_hat.shape
     dt = A_hat.dtype
     G = jnp.concatenate([

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 
 from bandits.core.types import Policy
 
-from . import gaussian, lagrange
+from . import gaussian, lagrange, polytope
 from .characteristic_time import maxmin_problem, maxmin_allocation
 from .machinery import Config, Context, Rule, explorer
 
@@ -33,7 +33,38 @@ class LATSState(NamedTuple):
     bound: jax.Array  # scalar B of the previous multiplier
 
 
-def lats_rule(multiplier: bool = True, restricted: bool = False, stages: int = 8, newton_steps: int = 10) -> Rule:
+# the allocation solver (``characteristic_time.maxmin_allocation``): STAGES barrier weights t0 GROWTH^k (a final
+# duality gap of about 1e-6 of the objective), at most NEWTON_STEPS Newton steps per stage, the stages before the
+# last centred to a Newton decrement lambda^2 / 2 <= MID_TOL only (the path is followed, not traced exactly)
+STAGES = 6
+NEWTON_STEPS = 10
+GROWTH = 16.0
+MID_TOL = 0.3
+NEAR_BASES = 8  # the bases of a (degenerate) pi whose pivots give the neighbours in the working set
+
+
+def default_working(K: int) -> int:
+    """Working-set size of the allocation solver, besides the neighbours of pi: K + 1 alternatives."""
+    return K + 1
+
+
+def _neighbour_rows(ctx: Context):
+    """Candidate rows for pi's neighbours on F_hat: the pivots of the first NEAR_BASES bases of pi (a degenerate
+    vertex has several; every edge leaves it by one pivot of one of them)."""
+    K, d = ctx.A_hat.shape[1], ctx.A_hat.shape[0]
+    M = ctx.alt.shape[0]
+    piv = jnp.asarray(polytope.pivots(K, d))
+    same = ctx.verts.feasible & ~polytope.alternatives(ctx.pi, ctx.verts)  # the rows that are pi
+    order = jnp.arange(M)
+    _, bases = jax.lax.top_k(jnp.where(same, -order, -M - order), min(M, NEAR_BASES))
+    bases = jnp.where(same[bases], bases, ctx.pi_index)  # (missing ones repeat pi's own: duplicates are dropped)
+    return piv[bases].reshape(-1)
+
+
+def lats_rule(multiplier: bool = True, restricted: bool = False, stages: int = STAGES,
+              newton_steps: int = NEWTON_STEPS, working: int | None = -1, growth: float = GROWTH,
+              mid_tol: float | None = MID_TOL) -> Rule:
+    """``working``: working-set size of ``maxmin_allocation`` (-1: ``default_working(K)``; None: all rows)."""
     def init(K, d, dtype):
         return LATSState(omega=jnp.full(K, 1.0 / K, dtype), bound=jnp.zeros((), dtype))
 
@@ -52,7 +83,11 @@ def lats_rule(multiplier: bool = True, restricted: bool = False, stages: int = 8
             dom = {}
         pen = dict(pen_A=ctx.A_hat, pen_b=ctx.b_shift, bound=state.bound) if multiplier else {}
         prob = maxmin_problem(ctx.mu_hat, ctx.sigma2, ctx.pi, ctx.verts.points, ctx.alt, ctx.r, **dom, **pen)
-        omega, _ = maxmin_allocation(prob, start, stages, newton_steps)
+        ws = default_working(K) if working == -1 else working
+        near = None if ctx.pi_index is None else _neighbour_rows(ctx)
+        omega, _ = maxmin_allocation(prob, start, stages, newton_steps, working=ws, ref=state.omega, growth=growth,
+                                     mid_tol=mid_tol, active=ctx.active, near=near, near_count=2 * K,
+                                     total=2 * K + 4)
         omega = jnp.where(jnp.isfinite(omega).all() & ctx.alt.any(), omega, start)
         omega = jnp.maximum(omega, 0.0)
         omega = omega / omega.sum()
@@ -64,7 +99,7 @@ def lats_rule(multiplier: bool = True, restricted: bool = False, stages: int = 8
     return Rule(init=init, step=step)
 
 
-def lats(cfg: Config = Config(), multiplier: bool = True, restricted: bool = False, stages: int = 8,
-         newton_steps: int = 10) -> Policy:
+def lats(cfg: Config = Config(), multiplier: bool = True, restricted: bool = False, stages: int = STAGES,
+         newton_steps: int = NEWTON_STEPS) -> Policy:
     """The LATS policy (``multiplier=False``: CTnS-WLag; with ``cfg.known_constraints``: CTnS)."""
     return explorer(lats_rule(multiplier, restricted, stages, newton_steps), cfg)

@@ -53,6 +53,10 @@ class Context(NamedTuple):
     verts: polytope.Vertices
     pi: jax.Array  # [K] pi_n
     alt: jax.Array  # bool[M]
+    # whether this seed's allocation is refreshed this round (its result is used): seeds that are not
+    # (stopped, warming up, F_hat empty) must not ask the batch for extra solver work (``core.batch``)
+    active: jax.Array | bool = True
+    pi_index: jax.Array | None = None  # int32: the row of ``verts`` that is pi_n (its basis: ``polytope.pivots``)
 
 
 class Rule(NamedTuple):
@@ -130,12 +134,12 @@ def explorer(rule: Rule, cfg: Config = Config()) -> Policy:
         z = gaussian.glr(mu_hat, sigma2, pi, verts.points, alt, state.counts, known.r)
         z = jnp.where(alt.any(), z, jnp.inf)  # a single vertex: nothing left to test
         beta = thresholds.threshold(cfg.threshold, n, known.delta, state.counts, known.b.shape[0]).astype(dt)
-        ctx = Context(n=n, counts=state.counts, mu_hat=mu_hat, A_hat=A_hat, b_shift=known.b + c, shift=c,
-                      sigma2=sigma2, r=known.r, verts=verts, pi=pi, alt=alt)
         warm = n < K
         # a slot whose seed has stopped (the runner keeps its state frozen) never asks for a refresh
         frozen = (state.n >= K) & state.feasible & (state.z > state.beta)
         refresh = (~warm) & feasible & ((n - K) % cfg.every == 0) & ~frozen
+        ctx = Context(n=n, counts=state.counts, mu_hat=mu_hat, A_hat=A_hat, b_shift=known.b + c, shift=c,
+                      sigma2=sigma2, r=known.r, verts=verts, pi=pi, alt=alt, active=refresh, pi_index=lp.index)
         # with lazy updates the solver really is skipped: the branch is taken once for the whole seed batch
         # (core.batch: under vmap a per-seed lax.cond runs both branches for every seed); the runner starts
         # every seed at a chunk boundary, so the seeds of a batch refresh on the same rounds. Each seed keeps

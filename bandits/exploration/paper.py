@@ -39,7 +39,7 @@ from .cge import cge
 from .characteristic_time import characteristic_time
 from .ctns import ctns
 from .lagex import lagex
-from .lats import lats
+from .lats import NEWTON_STEPS, STAGES, lats
 from .machinery import Config, ExplorerState
 from .ptns import ptns
 from .thresholds import THRESHOLDS
@@ -113,7 +113,7 @@ def environment() -> Environment:
 
 
 # ----------------------------------------------------------------------------- algorithms
-def _lats(known, every: Optional[int] = None, stages: int = 8, newton_steps: int = 10):
+def _lats(known, every: Optional[int] = None, stages: int = STAGES, newton_steps: int = NEWTON_STEPS):
     return _adapt(lats(known.config(every), restricted=known.restricted, stages=stages, newton_steps=newton_steps))
 
 
@@ -121,7 +121,7 @@ def _lagex(known, every: Optional[int] = None, eta: float = 1.0):
     return _adapt(lagex(known.config(every), eta=_positive(eta, "eta")))
 
 
-def _ctns(known, oracle, every: Optional[int] = None, stages: int = 8, newton_steps: int = 10):
+def _ctns(known, oracle, every: Optional[int] = None, stages: int = STAGES, newton_steps: int = NEWTON_STEPS):
     return _adapt(ctns(known.config(every), restricted=known.restricted, stages=stages, newton_steps=newton_steps),
                   A=oracle)
 
@@ -130,7 +130,7 @@ def _cge(known, oracle, every: Optional[int] = None, eta: float = 1.0):
     return _adapt(cge(known.config(every), eta=_positive(eta, "eta")), A=oracle)
 
 
-def _ctns_wlag(known, every: Optional[int] = None, stages: int = 8, newton_steps: int = 10):
+def _ctns_wlag(known, every: Optional[int] = None, stages: int = STAGES, newton_steps: int = NEWTON_STEPS):
     return _adapt(ctns_wlag(known.config(every), stages=stages, newton_steps=newton_steps))
 
 
@@ -138,7 +138,7 @@ def _cge_wlag(known, every: Optional[int] = None, eta: float = 1.0):
     return _adapt(cge_wlag(known.config(every), eta=_positive(eta, "eta")))
 
 
-def _ptns(known, every: Optional[int] = None, stages: int = 8, newton_steps: int = 10):
+def _ptns(known, every: Optional[int] = None, stages: int = STAGES, newton_steps: int = NEWTON_STEPS):
     return _adapt(ptns(known.config(every), stages=stages, newton_steps=newton_steps))
 
 

@@ -50,6 +50,21 @@ def subsets(K: int, d: int) -> np.ndarray:
     return np.array(list(itertools.combinations(range(K + d), K - 1)), dtype=np.int32).reshape(-1, K - 1)
 
 
+@lru_cache(maxsize=None)
+def pivots(K: int, d: int) -> np.ndarray:
+    """int32[M, (K-1)(d+1)]: for every subset S of ``subsets(K, d)``, the subsets S - {s} + {r} (one row of S
+    swapped for one row outside it), by index. A vertex's neighbours on the polytope (its edges) are among the
+    vertices of the pivots of its basis (all of them when the vertex is not degenerate: an edge leaves one
+    active row and ends where another becomes active)."""
+    S = subsets(K, d)
+    index = {tuple(row): i for i, row in enumerate(S.tolist())}
+    out = np.zeros((len(S), (K - 1) * (d + 1)), np.int32)
+    for i, row in enumerate(S.tolist()):
+        rest = [r for r in range(K + d) if r not in set(row)]
+        out[i] = [index[tuple(sorted(row[:j] + row[j + 1:] + [r]))] for j in range(K - 1) for r in rest]
+    return out
+
+
 def constraint_rows(A_hat, b):
     """G = [-I_K; A_hat] [K+d, K], h0 = [0_K; b], h1 = [0_K; 1_d]."""
     d, K = A_hat.shape
@@ -70,27 +85,112 @@ class VertexBasis(NamedTuple):
     h1: jax.Array  # [K+d]
 
 
+def small_solve(mat, rhs):
+    """Gaussian elimination with partial pivoting, unrolled for a small static n (elementwise ops only).
+
+    mat [..., n, n], rhs [..., n, r] -> (solution [..., n, r], log|det| [...], det != 0 [...]).
+    The pivot is the first row of largest modulus (as LAPACK's getrf). A zero pivot (a singular system)
+    gives non-finite entries and ``nonzero`` False. Every matrix entry is its own array over the batch
+    (structure of arrays), so the whole elimination fuses into a few vectorised loops over the batch:
+    batched LAPACK calls on tiny matrices cost a call per matrix on CPU. Meant for n <= 5 (the graph has
+    O(n^3) operations); larger systems go to ``jnp.linalg.solve``.
+    """
+    n, r = mat.shape[-1], rhs.shape[-1]
+    mat, rhs = jax.lax.optimization_barrier((mat, rhs))  # built once (a gather fused in would be redone per entry)
+    a = [[mat[..., i, j] for j in range(n)] + [rhs[..., i, k] for k in range(r)] for i in range(n)]
+    logdet = jnp.zeros(mat.shape[:-2], mat.dtype)
+    nonzero = jnp.ones(mat.shape[:-2], bool)
+    for col in range(n):
+        best = jnp.abs(a[col][col])
+        piv = jnp.full(best.shape, col, jnp.int32)
+        for i in range(col + 1, n):
+            v = jnp.abs(a[i][col])
+            better = v > best
+            best, piv = jnp.where(better, v, best), jnp.where(better, i, piv)
+        prow = list(a[col])
+        for i in range(col + 1, n):  # the pivot row ...
+            prow = [jnp.where(piv == i, a[i][j], prow[j]) for j in range(n + r)]
+        for i in range(col + 1, n):  # ... swapped with row col
+            a[i] = [jnp.where(piv == i, a[col][j], a[i][j]) for j in range(n + r)]
+        a[col] = prow
+        p = prow[col]
+        nonzero = nonzero & (p != 0)
+        logdet = logdet + jnp.log(jnp.abs(p))
+        for i in range(col + 1, n):
+            f = a[i][col] / p
+            a[i] = a[i][:col + 1] + [a[i][j] - f * prow[j] for j in range(col + 1, n + r)]
+    x = [None] * n
+    for i in reversed(range(n)):
+        acc = [a[i][n + k] for k in range(r)]
+        for j in range(i + 1, n):
+            acc = [acc[k] - a[i][j] * x[j][k] for k in range(r)]
+        x[i] = [acc[k] / a[i][i] for k in range(r)]
+    # materialise the results: XLA would otherwise fuse (and repeat) the whole elimination into every consumer
+    return jax.lax.optimization_barrier((jnp.stack([jnp.stack(x[i], -1) for i in range(n)], -2), logdet, nonzero))
+
+
+@lru_cache(maxsize=None)
+def _vertex_groups(K: int, d: int):
+    """The subsets of ``subsets(K, d)`` grouped by the number k of rows of A_hat they hold.
+
+    A subset S with k rows R of A_hat fixes the other K - 1 - k arms at 0 (rows -e_a); the k + 1
+    free arms F solve the (k+1)-system [A_hat[R, F]; 1^T] x_F = [h_R; 1]. Per k: (positions of the
+    subsets in the lexicographic order [M_k], R [M_k, k] as row indices of A_hat, F [M_k, k+1],
+    one-hot scatter of F into the K arms [M_k, k+1, K]).
+    """
+    S = subsets(K, d)
+    out = []
+    for k in range(0, min(d, K - 1) + 1):
+        pos = np.flatnonzero((S >= K).sum(1) == k)
+        if pos.size == 0:
+            continue
+        R = (S[pos][:, K - 1 - k:] - K).reshape(pos.size, k)  # lexicographic: the A rows come last
+        free = np.array([[a for a in range(K) if a not in set(row[:K - 1 - k])] for row in S[pos]],
+                        dtype=np.int32).reshape(pos.size, k + 1)
+        onehot = (free[:, :, None] == np.arange(K)[None, None, :])
+        out.append((pos, R.astype(np.int32), free, onehot))
+    order = np.argsort(np.concatenate([g[0] for g in out]), kind="stable").astype(np.int32)  # grouped -> lexicographic
+    return tuple(out), order
+
+
+def _reduced_solve(A_hat, cols):
+    """Solve [G_S; 1^T] x = [h_S; e] for every subset S on its free arms, for the right-hand sides ``cols``
+    (pairs (h_A [d], e): h_S holds 0 on the unit rows of S and h_A on its rows of A_hat).
+
+    A subset S with k rows R of A_hat fixes the other K - 1 - k arms at 0 (its rows -e_a), so only the
+    (k+1)-system [A_hat[R, F]; 1^T] x_F = [h_A[R]; e] of the free arms F is solved: the same solution, and the
+    same singularity test (|det| / prod of the row norms of the full K x K matrix below SING_TOL: its unit rows
+    have norm 1 and its determinant is the reduced one up to sign). Returns (x [M, K, r] in the lexicographic
+    order of ``subsets``, regular bool[M]).
+    """
+    d, K = A_hat.shape
+    dt = A_hat.dtype
+    row_lognorm = jnp.log(jnp.maximum(jnp.linalg.norm(A_hat, axis=-1), jnp.finfo(dt).tiny))  # [d]
+    ones_lognorm = jnp.log(jnp.maximum(jnp.sqrt(jnp.asarray(K, dt)), jnp.finfo(dt).tiny))
+    groups, order = _vertex_groups(K, d)
+    xs, regs = [], []
+    for pos, R, free, onehot in groups:
+        Mk, k = R.shape
+        ones = jnp.ones((Mk, 1, k + 1), dt)
+        mat = jnp.concatenate([A_hat[R[:, :, None], free[:, None, :]], ones], axis=1)  # [Mk, k+1, k+1]
+        rhs = jnp.stack([jnp.concatenate([jnp.asarray(h, dt)[R], jnp.full((Mk, 1), e, dt)], axis=1)
+                         for h, e in cols], axis=-1)  # [Mk, k+1, r]
+        y, logdet, nonzero = small_solve(mat, rhs)
+        lognorms = row_lognorm[R].sum(-1) + ones_lognorm
+        regular = nonzero & (logdet - lognorms > jnp.log(SING_TOL)) & jnp.isfinite(y).all(axis=(1, 2))
+        y = jnp.where(regular[:, None, None], y, 0.0)
+        xs.append((jnp.asarray(onehot, dt)[:, :, :, None] * y[:, :, None, :]).sum(1))  # [Mk, K, r]
+        regs.append(regular)
+    return jnp.concatenate(xs, axis=0)[order], jnp.concatenate(regs, axis=0)[order]
+
+
 def vertex_basis(A_hat, b) -> VertexBasis:
-    """One batched solve of [G_S; 1^T] [x0 x1] = [[h0_S; 1] [h1_S; 0]] for every subset S."""
+    """x0, x1 of every subset S: [G_S; 1^T] [x0 x1] = [[h0_S; 1] [h1_S; 0]] (solved on the free arms only)."""
     A_hat = jnp.asarray(A_hat)
     d, K = A_hat.shape
+    dt = A_hat.dtype
     G, h0, h1 = constraint_rows(A_hat, b)
-    S = jnp.asarray(subsets(K, d))  # [M, K-1]
-    M = S.shape[0]
-    ones = jnp.ones((M, 1, K), A_hat.dtype)
-    mat = jnp.concatenate([G[S], ones], axis=1)  # [M, K, K]
-    rhs = jnp.stack(
-        [jnp.concatenate([h0[S], jnp.ones((M, 1), A_hat.dtype)], axis=1),
-         jnp.concatenate([h1[S], jnp.zeros((M, 1), A_hat.dtype)], axis=1)],
-        axis=-1,
-    )  # [M, K, 2]
-    sign, logdet = jnp.linalg.slogdet(mat)
-    lognorms = jnp.log(jnp.maximum(jnp.linalg.norm(mat, axis=-1), jnp.finfo(A_hat.dtype).tiny)).sum(-1)
-    regular = (sign != 0) & (logdet - lognorms > jnp.log(SING_TOL))
-    safe = jnp.where(regular[:, None, None], mat, jnp.eye(K, dtype=A_hat.dtype))
-    sol = jnp.linalg.solve(safe, rhs)  # [M, K, 2]
-    regular = regular & jnp.isfinite(sol).all(axis=(1, 2))
-    sol = jnp.where(regular[:, None, None], sol, 0.0)
+    sol, regular = _reduced_solve(A_hat, [(jnp.asarray(b, dt), 1.0), (jnp.ones(d, dt), 0.0)])
     return VertexBasis(x0=sol[..., 0], x1=sol[..., 1], regular=regular, G=G, h0=h0, h1=h1)
 
 
@@ -103,13 +203,29 @@ def vertices_at(basis: VertexBasis, c=0.0) -> Vertices:
     """x(c) = x0 + c x1, masked to regular systems whose point satisfies G x <= h0 + c h1 (+ tol)."""
     x = basis.x0 + c * basis.x1
     h = basis.h0 + c * basis.h1
-    ok = (x @ basis.G.T <= h + _tol(FEAS_TOL, x.dtype) * (1.0 + jnp.abs(h))).all(axis=-1)
-    return Vertices(points=x, feasible=basis.regular & ok)
+    return Vertices(points=x, feasible=basis.regular & _feasible_points(x, basis.G, h))
+
+
+def _feasible_points(x, G, h):
+    """G x <= h (+ tol (1 + |h|)) for every row x of [M, K], G = [-I_K; A] (the unit rows as x >= -tol)."""
+    K = x.shape[-1]
+    tol = _tol(FEAS_TOL, x.dtype)
+    Ax = (x[:, None, :] * G[None, K:, :]).sum(-1)  # [M, d] (elementwise: fuses, unlike a batched tiny matmul)
+    return (x >= -tol * (1.0 + jnp.abs(h[:K]))).all(-1) & (Ax <= h[K:] + tol * (1.0 + jnp.abs(h[K:]))).all(-1)
 
 
 def vertices(A_hat, b, c=0.0) -> Vertices:
-    """All vertices of F_hat(c) = {pi in Delta_K : A_hat pi <= b + c} (with duplicates where degenerate)."""
-    return vertices_at(vertex_basis(A_hat, b), c)
+    """All vertices of F_hat(c) = {pi in Delta_K : A_hat pi <= b + c} (with duplicates where degenerate).
+
+    One solve per subset at the shifted right-hand side b + c (``vertices_at(vertex_basis(A_hat, b), c)`` is the
+    same set: x(c) = x0 + c x1, up to rounding)."""
+    A_hat = jnp.asarray(A_hat)
+    dt = A_hat.dtype
+    G, h0, h1 = constraint_rows(A_hat, b)
+    h = h0 + c * h1
+    x, regular = _reduced_solve(A_hat, [(jnp.asarray(b, dt) + c, 1.0)])
+    x = x[..., 0]
+    return Vertices(points=x, feasible=regular & _feasible_points(x, G, h))
 
 
 class LPSolution(NamedTuple):

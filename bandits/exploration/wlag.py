@@ -10,11 +10,11 @@ from __future__ import annotations
 from bandits.core.types import Policy
 
 from .lagex import lagex
-from .lats import lats
+from .lats import NEWTON_STEPS, STAGES, lats
 from .machinery import Config
 
 
-def ctns_wlag(cfg: Config = Config(), stages: int = 8, newton_steps: int = 10) -> Policy:
+def ctns_wlag(cfg: Config = Config(), stages: int = STAGES, newton_steps: int = NEWTON_STEPS) -> Policy:
     return lats(cfg._replace(known_constraints=False), multiplier=False, restricted=True, stages=stages,
                 newton_steps=newton_steps)
 
