@@ -33,8 +33,8 @@ Written as a competent numba user would, for speed, without changing the oracle 
   up to order) by Newton's method in θ, warm-started at the learner's previous angle and safeguarded by a bracket: no
   Lambert W, a few iterations (the JAX path runs 64 bisection steps in λ of 8 Lambert-W Newton steps each,
   fixed counts for vectorisation; the reference uses SciPy's Brent method and Wright omega);
-* the double greedy carries f(X_i) and f(Y_i) along the chain: 2n + 2 value calls a round instead of the
-  JAX path's 4n (the same numbers: f(X_i) is f(X_{i-1} + i) or f(X_{i-1})). A cut value is one pass over
+* the double greedy carries f(X_i) and f(Y_i) along the chain: 2n + 2 value calls a round, as the JAX path
+  (f(X_i) is f(X_{i-1} + i) or f(X_{i-1})), but sequentially, one set at a time. A cut value is one pass over
   the edge list; the structure-aware O(deg i) marginal gains of a cut are *not* used (they leave the
   value-oracle model);
 * the environment's draws come from numpy's ``Generator`` inside the compiled loop: its own draws, the

@@ -272,7 +272,7 @@ def test_oracle_calls_match_what_the_policies_call(monkeypatch):
     cov = FastCoverage(base.probs, base.weights)
     assert counted_calls(online_greedy(np.zeros(n, int), [k], 10, share=0.2), cov) == online_greedy_calls(n, k)
     assert counted_calls(meta_frank_wolfe(np.zeros(n, int), [k], 10, L=3), cov) == 0  # exact gradients
-    assert counted_calls(roughgarden_wang(n, 10), cov) == 4 * n
+    assert counted_calls(roughgarden_wang(n, 10), cov) == 2 * n + 2
     # FTL evaluates its running sum F_{t-1}, a function of the family: count the family's evaluations
     calls = [0]
     plain = FastCoverage.value

@@ -265,6 +265,6 @@ def roughgarden_wang(n: int, horizon: int, dtype=jnp.float32) -> Policy:
     this double-greedy structure and halfspace oracle but plays directions from entropic ODA over the quarter
     disc with first-order steps (½-regret O(sqrt(nT))); ``odg_fixed`` is that learner with a fixed step.
     A Hedge "balance learner" per element with a fixed step (spec §6) is exactly this policy.
-    Oracle calls a round: 4n, as ``odg``.
+    Oracle calls a round: 2n + 2, as ``odg``.
     """
     return balance_policy(two_experts(horizon, dtype), n, dtype)

@@ -13,7 +13,9 @@ Full information: the observation of round t is f_t (a family pytree with ``valu
 
 The learners' iterates do not change within a round, so the n coin flips are independent given
 the p's: with pre-drawn uniforms v_t[n], S_t = {i : v_{t,i} < p_{t,i}}, X_{i-1} = S_t ∩ {1..i-1}
-and Y_{i-1} = S_t ∪ {i..n}. Oracle calls per round: 4n (f on X_{i-1}, X_{i-1}+i, Y_{i-1}, Y_{i-1}-i).
+and Y_{i-1} = S_t ∪ {i..n}. Oracle calls per round: 2n + 2 -- f on X_{i-1}+i and Y_{i-1}-i for every i, on
+X_0 = ∅ and Y_0 = V; f(X_{i-1}) is f(X_{j-1}+j) for the last j < i kept (X_{i-1} = X_{j-1}+j), or f(∅), and
+f(Y_{i-1}) likewise f(Y_{j-1}-j) for the last j < i dropped, or f(V) (the chain of the sequential algorithm).
 """
 from __future__ import annotations
 
@@ -33,11 +35,19 @@ class USMPlay(NamedTuple):
 
 
 def oracle_calls_per_round(n: int) -> int:
-    return 4 * n
+    return 2 * n + 2
+
+
+def _carried(values, start, moved, before):
+    """f of the chain's set before each step i: ``values[j]`` (f after step j) for the last j < i that ``moved``
+    the set, else ``start`` (f of the first set). values, moved [n]; before bool[n, n] (row i: j < i)."""
+    n = values.shape[0]
+    last = jnp.max(jnp.where(moved[None, :] & before, jnp.arange(n)[None, :], -1), axis=1)  # [n]
+    return jnp.where(last >= 0, values[jnp.maximum(last, 0)], start)
 
 
 def marginal_gains(f, mask):
-    """(Δ⁺[n], Δ⁻[n]) along the double-greedy chain that produced ``mask``."""
+    """(Δ⁺[n], Δ⁻[n]) along the double-greedy chain that produced ``mask`` (2n + 2 evaluations of f)."""
     n = mask.shape[0]
     idx = jnp.arange(n)
     before = idx[None, :] < idx[:, None]  # row i: {1..i-1}
@@ -45,8 +55,11 @@ def marginal_gains(f, mask):
     X = mask[None, :] & before  # X_{i-1}
     Y = mask[None, :] | ~before  # Y_{i-1} = S ∪ {i..n}
     fv = jax.vmap(f.value)
-    dplus = fv(X | eye) - fv(X)
-    dminus = fv(Y & ~eye) - fv(Y)
+    f_add = fv(X | eye)  # f(X_{i-1} + i)  = f(X_i) where i is kept
+    f_drop = fv(Y & ~eye)  # f(Y_{i-1} - i) = f(Y_i) where i is dropped
+    ends = fv(jnp.stack([jnp.zeros(n, bool), jnp.ones(n, bool)]))  # f(∅), f(V)
+    dplus = f_add - _carried(f_add, ends[0], mask, before)
+    dminus = f_drop - _carried(f_drop, ends[1], ~mask, before)
     return dplus, dminus
 
 
