@@ -26,14 +26,17 @@ demo: install
 	$(BIN)/bandits-bench-report $(RESULTS)/demo --figures $(RESULTS)/demo/figures --paper $(RESULTS)/demo/paper
 	@echo "demo figure and table: $(RESULTS)/demo/figures/ata and $(RESULTS)/demo/paper/ata"
 
+# tests run in TEST_JOBS processes (pytest-xdist), a test file per process at a time (module fixtures run once)
+TEST_JOBS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile
 test: install
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test-slow: install
-	$(BIN)/python -m pytest -q -m slow
+	$(PYTEST) -m slow
 
 test-all: install
-	$(BIN)/python -m pytest -q -m "slow or not slow"
+	$(PYTEST) -m "slow or not slow"
 
 # Tables 1-2 and Figures 1-3 at the paper's settings (3e6 rounds, B = 23, 10 seeds), then the report.
 # Tables 1 and 2 are read off the Figure 1 and 2 runs (same settings; see paper/ata/README.md).
