@@ -107,7 +107,7 @@ def _solve_rows(prob: MaxMinProblem, gap2, coef, mask, omega0, stages, newton_st
     """The barrier solve of the max-min restricted to the given alternative rows, from omega0 (inside D)."""
     K = omega0.shape[0]
     has_pen = prob.pen_A.shape[0] > 0
-    g0 = jnp.where(mask, gap2 / (2.0 * (coef @ (1.0 / omega0))), jnp.inf)
+    g0 = jnp.where(mask, g_of(prob._replace(gap2=gap2, coef=coef), omega0), jnp.inf)
     d0 = jnp.min(g0)
     d0 = jnp.where(jnp.isfinite(d0), d0, 1.0)
     s0 = jnp.where(d0 > 0, 0.5 * d0, -1e-6)

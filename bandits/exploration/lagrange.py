@@ -18,7 +18,7 @@ import itertools
 import jax.numpy as jnp
 import numpy as np
 
-from .polytope import FEAS_TOL, SING_TOL, _tol, generic_lp, small_solve
+from .polytope import FEAS_TOL, SING_TOL, _tol, small_solve
 
 SLACK_FLOOR = 1e-6
 
@@ -38,11 +38,6 @@ def multiplier(A_hat, b_shifted, omega, bound):
 def penalty(A_hat, b_shifted, omega, bound):
     """-l*^T v(omega) = -bound * max(0, max_i v_i(omega))."""
     return -bound * jnp.maximum(jnp.max(violations(A_hat, b_shifted, omega)), 0.0)
-
-
-@lru_cache(maxsize=None)
-def _slack_subsets(K: int, d: int) -> np.ndarray:
-    return np.array(list(itertools.combinations(range(K + d), K)), dtype=np.int32).reshape(-1, K)
 
 
 @lru_cache(maxsize=None)
@@ -95,21 +90,6 @@ def slater_slack(A_hat, b_shifted, floor: float = SLACK_FLOOR):
         ok = regular & (pi_F >= -tol).all(-1) & (lhs <= b_shifted + tol * (1.0 + jnp.abs(b_shifted))).all(-1)
         best = jnp.maximum(best, jnp.max(jnp.where(ok, gamma, -jnp.inf)))
     return jnp.maximum(best, floor)
-
-
-def slater_slack_reference(A_hat, b_shifted, floor: float = SLACK_FLOOR):
-    """``slater_slack`` by the generic vertex enumeration of the full (K+1)-systems (tests)."""
-    d, K = A_hat.shape
-    dt = A_hat.dtype
-    G = jnp.concatenate([
-        jnp.concatenate([-jnp.eye(K, dtype=dt), jnp.zeros((K, 1), dt)], axis=1),
-        jnp.concatenate([A_hat, jnp.ones((d, 1), dt)], axis=1),
-    ], axis=0)
-    h = jnp.concatenate([jnp.zeros(K, dt), b_shifted.astype(dt)])
-    E = jnp.concatenate([jnp.ones((1, K), dt), jnp.zeros((1, 1), dt)], axis=1)
-    cost = jnp.zeros(K + 1, dt).at[K].set(1.0)
-    _, value, _ = generic_lp(cost, G, h, E, jnp.ones(1, dt), jnp.asarray(_slack_subsets(K, d)))
-    return jnp.maximum(value, floor)
 
 
 def multiplier_bound(d_value, gamma):

@@ -246,24 +246,3 @@ def alternatives(pi, verts: Vertices) -> jax.Array:
     """bool[M]: the feasible vertices u != pi (the alternative set of Proposition 1, spec section 3)."""
     far = jnp.max(jnp.abs(verts.points - pi[None, :]), axis=-1) > _tol(SAME_TOL, verts.points.dtype)
     return verts.feasible & far
-
-
-def generic_lp(cost, G, h, E, e, sub):
-    """max cost^T y s.t. G y <= h, E y = e, by enumerating vertices (n = dim y, m_eq = rows of E).
-
-    ``sub``: static int array [M, n - m_eq] of row subsets of G. Returns (y, value, feasible);
-    the LP must be bounded and its feasible set pointed (it then has an optimal vertex).
-    """
-    n = G.shape[1]
-    M = sub.shape[0]
-    mat = jnp.concatenate([G[sub], jnp.broadcast_to(E, (M,) + E.shape)], axis=1)  # [M, n, n]
-    rhs = jnp.concatenate([h[sub], jnp.broadcast_to(e, (M,) + e.shape)], axis=1)  # [M, n]
-    sign, logdet = jnp.linalg.slogdet(mat)
-    lognorms = jnp.log(jnp.maximum(jnp.linalg.norm(mat, axis=-1), jnp.finfo(G.dtype).tiny)).sum(-1)
-    regular = (sign != 0) & (logdet - lognorms > jnp.log(SING_TOL))
-    safe = jnp.where(regular[:, None, None], mat, jnp.eye(n, dtype=G.dtype))
-    y = jnp.linalg.solve(safe, rhs[..., None])[..., 0]
-    ok = regular & jnp.isfinite(y).all(-1) & (y @ G.T <= h + _tol(FEAS_TOL, y.dtype) * (1.0 + jnp.abs(h))).all(-1)
-    values = jnp.where(ok, y @ cost, -jnp.inf)
-    i = jnp.argmax(values)
-    return y[i], values[i], ok.any()
