@@ -444,7 +444,9 @@ def from_cache() -> bool:
 
 
 def main():
-    from numba_pool import Pool, checkpoint_grid  # benchmarks/ is on sys.path when run as a script
+    from numba_pool import Pool  # benchmarks/ is on sys.path when run as a script
+
+    from bandits.core.checkpoints import log_grid  # the runner's grid (imports JAX: main only, not the workers)
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=17)
@@ -454,7 +456,7 @@ def main():
     ap.add_argument("--procs", type=int, default=None)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    grid = checkpoint_grid(args.rounds)
+    grid = log_grid(args.rounds, 20)
     comp = compile_now()
     st = Setting(args.n, args.budget, args.rounds, grid)
     t0 = time.perf_counter()

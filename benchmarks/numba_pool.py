@@ -55,13 +55,6 @@ def _run_block(task):
     return np.stack(outs), count
 
 
-def checkpoint_grid(rounds: int, points: int = 20) -> np.ndarray:
-    """Log-spaced checkpoints 1..rounds ending at ``rounds`` (NumPy only: the peers' own ``main``s)."""
-    grid = np.unique(np.round(np.logspace(0, np.log10(rounds), points)).astype(np.int64))
-    grid = grid[(grid >= 1) & (grid <= rounds)]
-    return grid if grid[-1] == rounds else np.append(grid, rounds)
-
-
 def _hashable(v):
     if isinstance(v, (list, tuple, np.ndarray)):
         return tuple(_hashable(x) for x in (v.tolist() if isinstance(v, np.ndarray) else v))

@@ -608,7 +608,9 @@ class Setting:
 
 
 def main():
-    from numba_pool import Pool, checkpoint_grid  # benchmarks/ is on sys.path when run as a script
+    from numba_pool import Pool  # benchmarks/ is on sys.path when run as a script
+
+    from bandits.core.checkpoints import log_grid  # the runner's grid (imports JAX: main only, not the workers)
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=50)
@@ -619,7 +621,7 @@ def main():
     ap.add_argument("--procs", type=int, default=None)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    grid = checkpoint_grid(args.rounds)
+    grid = log_grid(args.rounds, 20)
     comp = compile_now()
     probs, w = random_coverage(args.n)
     adj, total = random_cut(args.n)
