@@ -42,7 +42,6 @@ class BarrierResult(NamedTuple):
     x: jax.Array  # [n] final iterate (strictly feasible)
     value: jax.Array  # f0(x)
     gap_bound: jax.Array  # m / t_final: duality gap bound of the last centring
-    newton_steps: jax.Array | int = 0  # Newton steps taken (``structured_barrier``; diagnostics)
 
 
 def barrier_maximize(f0: Callable, slacks: Callable, x0, E, e, *, stages: int = 12, newton_steps: int = 20,
@@ -242,11 +241,11 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
         return jnp.where(found, x + step * dx, x)
 
     def cond(st):
-        x, k, i, t, total = st
+        x, k, i, t = st
         return k < stages
 
     def body(st):
-        x, k, i, t, total = st
+        x, k, i, t = st
         g_b, gf, dx_b, dx_f, lin = _newton_parts(prob, x, t, linear)
         g, dx = g_b - t * gf, dx_b + t * dx_f
         level = tol if mid_tol is None else jnp.where(k == stages - 1, tol, mid_tol)
@@ -256,14 +255,12 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
             t_use = jnp.where(centred, t * growth, t)
             g, dx = g_b - t_use * gf, dx_b + t_use * dx_f
             x_new = jax.lax.cond(step, lambda: line_search(x, dx, g, t_use, lin), lambda: x)
-            return (x_new, jnp.where(centred, k + 1, k), jnp.where(centred, 1, i + 1), t_use,
-                    total + step.astype(jnp.int32))
+            return x_new, jnp.where(centred, k + 1, k), jnp.where(centred, 1, i + 1), t_use
         x_new = jax.lax.cond(centred, lambda: x, lambda: line_search(x, dx, g, t, lin))
         # a centred iterate moves on to the next stage (t grows), else one more Newton step
-        return (x_new, jnp.where(centred, k + 1, k), jnp.where(centred, 0, i + 1),
-                jnp.where(centred, t * growth, t), total + (~centred).astype(jnp.int32))
+        return x_new, jnp.where(centred, k + 1, k), jnp.where(centred, 0, i + 1), jnp.where(centred, t * growth, t)
 
-    init = (x0, jnp.int32(0), jnp.int32(0), jnp.asarray(t0, dt), jnp.int32(0))
-    x, _, _, _, total = jax.lax.while_loop(cond, body, init)
+    init = (x0, jnp.int32(0), jnp.int32(0), jnp.asarray(t0, dt))
+    x, _, _, _ = jax.lax.while_loop(cond, body, init)
     t_final = t0 * growth ** (stages - 1)
-    return BarrierResult(x=x, value=structured_objective(prob, x), gap_bound=m / t_final, newton_steps=total)
+    return BarrierResult(x=x, value=structured_objective(prob, x), gap_bound=m / t_final)
