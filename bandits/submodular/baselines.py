@@ -28,7 +28,7 @@ import numpy as np
 
 from bandits.core.types import Policy
 
-from .fast_projection import project_partition_pairwise
+from .fast_projection import project_partition_top
 from .functions import multilinear_grad, sampled_gradient
 from .monotone_policy import MonotoneNoise, MonotoneState, Play, greedy_path, partition_matroid
 from .monotone_policy import oracle_calls_per_round as ocg_calls
@@ -195,7 +195,7 @@ def meta_frank_wolfe(blocks, caps, horizon: int, L: int = 20, gradient_samples: 
     if gradient_samples is not None and (isinstance(gradient_samples, bool) or int(gradient_samples) < 1):
         raise ValueError(f"gradient_samples must be null (exact) or an integer >= 1, got {gradient_samples!r}")
     D = max(1.0, float(k), k * math.log(n / k))
-    project = lambda z: project_partition_pairwise(z, blocks_j, caps_j)  # noqa: E731
+    project = lambda z: project_partition_top(z, blocks_np, caps_np)  # noqa: E731
     x1 = project(jnp.full(n, math.log(k / n), dtype))
     learner = oda(project, x1, D, step="fixed", horizon=horizon)
     delta = 1.0 / L

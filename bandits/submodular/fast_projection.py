@@ -1,58 +1,90 @@
 """A sort-free KL projection onto the uniform-matroid base polytope B_k (same result as
-``projections.project_uniform``), for small n: XLA-CPU's sort dominated Algorithm 6's round.
+``projections.project_uniform``) for the rank-k learners of Algorithm 6: XLA-CPU's sort dominated its round.
 
-x_i = min(1, c y_i) with c > 0 such that Σ_i min(1, c y_i) = k. h(c) = Σ_j min(1, c y_j) is increasing
-and piecewise linear with breakpoints c_i = 1 / y_i; h(1/y_i) = Σ_j min(1, y_j / y_i) is computed for every
-i at once (an n x n matrix, O(n²) work, no sort). Let i* be the breakpoint with the largest h(1/y_i) <= k
-(the smallest-y capped element): the capped set is {j : y_j >= y_i*}, m its size, and
-c = (k - m) / Σ_{j uncapped} y_j. If no breakpoint has h <= k, nothing is capped: c = k / Σ_j y_j.
-Computed with logits (ln y), shift-invariant, ratios exp(min(l_j - l_i, 0)) never overflow.
-Entries with logit -inf stay 0; if k >= #finite entries, every finite entry is 1.
+With y = exp(logits) sorted decreasingly, y_(1) >= y_(2) >= ..., the projection caps the m largest
+coordinates at 1 and scales the rest, x_i = min(1, c_m y_i), c_m = (k - m) / Σ_{j>m} y_(j), for the
+smallest m in {0, ..., k-1} with c_m y_(m+1) <= 1 (``projections.project_uniform``). Only the k largest
+coordinates can be capped, so only they need an order: k passes of argmax find them (O(k n), no sort).
+Every candidate sum is taken relative to its own largest term, so nothing overflows or underflows:
+
+    s_m = Σ_{j>m} y_(j) / y_(m+1) = Σ_{m<j<=k} e^{t_j - t_{m+1}} + e^{t_rest - t_{m+1}} · Σ_{rest} e^{l_i - t_rest}
+
+(t_j = ln y_(j), t_rest the largest logit outside the top k), and c_m y_(m+1) <= 1  ⟺  s_m >= k - m,
+x_i = min(1, (k - m) e^{l_i - t_{m+1}} / s_m). Entries with logit -inf stay 0; if k >= #finite entries,
+every finite entry is 1. Ties never split across the cap (if y_(m) = y_(m+1) then c_m y_(m+1) > 1 whenever
+c_{m-1} y_(m) > 1), so equal y give equal x as in the sorted projection.
 """
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 
-def project_uniform_pairwise(logits, k):
+def project_uniform_top(logits, k_max: int, k=None):
+    """KL projection of exp(logits) onto B_k.
+
+    Args:
+        logits: float[n], ln y (-inf for y = 0).
+        k_max: static upper bound on the rank (the number of argmax passes).
+        k: the rank, 1 <= k <= k_max (may be traced); default k_max.
+    Returns:
+        x: float[n] in [0, 1] with Σ x = k (or every finite entry 1 if k >= #finite).
+    """
     logits = jnp.asarray(logits)
     dtype = logits.dtype
-    k = jnp.asarray(k, dtype)
+    n = logits.shape[-1]
+    kk = min(int(k_max), n)
+    k = jnp.asarray(k_max if k is None else k, dtype)
     finite = jnp.isfinite(logits)
-    n_finite = jnp.sum(finite).astype(dtype)
-    top = jnp.max(jnp.where(finite, logits, -jnp.inf))
-    lg = jnp.where(finite, logits - jnp.where(jnp.isfinite(top), top, 0.0), -jnp.inf)
-    diff = lg[None, :] - jnp.where(finite, lg, 0.0)[:, None]  # [i, j] = l_j - l_i
-    ratio = jnp.exp(jnp.minimum(diff, 0.0))  # min(1, y_j / y_i); 0 where l_j = -inf
-    h = jnp.sum(ratio, axis=1)  # h(1 / y_i)
-    ok = finite & (h <= k)
-    # the largest valid h belongs to the smallest valid y: pick the valid i with the smallest logit
-    istar_logit = jnp.min(jnp.where(ok, lg, jnp.inf))
-    any_ok = jnp.any(ok)
-    capped = any_ok & finite & (lg >= istar_logit)
-    m = jnp.sum(capped).astype(dtype)
-    unc = finite & ~capped
-    lmax = jnp.max(jnp.where(unc, lg, -jnp.inf))
-    lmax = jnp.where(jnp.isfinite(lmax), lmax, 0.0)
-    ysum = jnp.sum(jnp.where(unc, jnp.exp(lg - lmax), 0.0))  # ln Σ_unc y = lmax + ln ysum (no underflow)
-    log_c = jnp.log(jnp.maximum(k - m, 0.0)) - lmax - jnp.log(jnp.maximum(ysum, jnp.finfo(dtype).tiny))
-    x = jnp.where(capped, 1.0, jnp.minimum(1.0, jnp.exp(jnp.minimum(log_c + lg, 0.0))))
+    index = jnp.arange(n)
+    rest = jnp.where(finite, logits, -jnp.inf)  # logits outside the top j after pass j
+    pos = jnp.full(n, kk, jnp.int32)  # rank among the kk largest (kk: not among them)
+    tops = []
+    for j in range(kk):  # the top kk, by repeated argmax (ties to the lower index)
+        i = jnp.argmax(rest)
+        v = rest[i]
+        hit = (index == i) & jnp.isfinite(v)
+        pos = jnp.where(hit, j, pos)
+        rest = jnp.where(hit, -jnp.inf, rest)
+        tops.append(v)
+    t = jnp.stack(tops)  # [kk] t_1 >= ... (-inf past #finite)
+    t_rest = jnp.max(rest)
+    rest_sum = jnp.sum(jnp.where(jnp.isfinite(rest), jnp.exp(rest - jnp.where(jnp.isfinite(t_rest), t_rest, 0.0)),
+                                 0.0))  # Σ_rest e^{l_i - t_rest}
+    ok = jnp.isfinite(t)
+    tm = jnp.where(ok, t, 0.0)
+    later = index[:kk][None, :] >= index[:kk][:, None]  # [m, j]: j >= m (0-based: the uncapped tops)
+    s = jnp.sum(jnp.where(later & ok[None, :], jnp.exp(jnp.minimum(t[None, :] - tm[:, None], 0.0)), 0.0), axis=1)
+    s = s + jnp.exp(jnp.minimum(t_rest - tm, 0.0)) * rest_sum  # [kk]  s_m
+    free = k - jnp.arange(kk).astype(dtype)  # k - m
+    m = jnp.argmax(ok & (free > 0) & (s >= free))  # the smallest valid m
+    scale = jnp.log(jnp.maximum(free[m], 0.0)) - jnp.log(jnp.maximum(s[m], jnp.finfo(dtype).tiny))
+    x = jnp.where(pos < m, 1.0, jnp.exp(jnp.minimum(scale + (logits - tm[m]), 0.0)))
     x = jnp.where(finite, x, 0.0)
-    return jnp.where(k >= n_finite, finite.astype(dtype), x)
+    return jnp.where(k >= jnp.sum(finite).astype(dtype), finite.astype(dtype), x)
 
 
-def project_partition_pairwise(logits, blocks, caps):
-    """``projections.project_partition`` with the sort-free per-block projection."""
-    import jax
+def project_partition_top(logits, blocks, caps):
+    """``projections.project_partition`` with ``project_uniform_top`` per block.
 
+    Args:
+        logits: float[n].
+        blocks: int[n] block of each element.
+        caps: int[B] block capacities, concrete (NumPy or a list): their maximum bounds the argmax passes.
+    Returns:
+        x: float[n] in the partition-matroid base polytope.
+    """
     logits = jnp.asarray(logits)
+    caps_np = np.asarray(caps)
+    k_max = int(caps_np.max())
+    if caps_np.shape[0] == 1:
+        return project_uniform_top(logits, k_max)
     blocks = jnp.asarray(blocks)
-    caps = jnp.asarray(caps)
-    if caps.shape[0] == 1:
-        return project_uniform_pairwise(logits, caps[0])
 
     def one(b, k):
         mine = blocks == b
-        return jnp.where(mine, project_uniform_pairwise(jnp.where(mine, logits, -jnp.inf), k), 0.0)
+        return jnp.where(mine, project_uniform_top(jnp.where(mine, logits, -jnp.inf), k_max, k), 0.0)
 
-    return jnp.sum(jax.vmap(one)(jnp.arange(caps.shape[0]), caps.astype(logits.dtype)), axis=0)
+    caps_j = jnp.asarray(caps_np, logits.dtype)
+    return jnp.sum(jax.vmap(one)(jnp.arange(caps_np.shape[0]), caps_j), axis=0)

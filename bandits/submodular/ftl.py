@@ -10,7 +10,7 @@ linear parameter field** θ (a field of the pytree; the others are the base inst
 every round):
 
     family (observation type)       linear field θ       g(·; 0)
-    coverage (FastCoverage, Coverage)  weights [m]        0
+    coverage (Set/FastCoverage, Coverage) weights [m]     0
     facility location                  weights [m, n]     0
     concave-of-modular (RowConcave)    rows [J]           0
     graph cut (NodeCut)                w [n]              0            (fn.GraphCut: adjacency)
@@ -43,11 +43,12 @@ from bandits.core.numerics import KahanSum
 from bandits.core.types import Policy
 
 from . import functions as fn
-from .instances import FastCoverage, NodeCut, RowConcave, Scaled
+from .instances import FastCoverage, NodeCut, RowConcave, Scaled, SetCoverage
 from .monotone_policy import partition_matroid
 
 LINEAR_FIELDS = {
     FastCoverage: ("weights",),
+    SetCoverage: ("weights",),
     fn.Coverage: ("weights",),
     fn.FacilityLocation: ("weights",),
     RowConcave: ("rows",),

@@ -34,7 +34,7 @@ from bandits.core.types import Policy
 
 from .functions import modular_part, multilinear_grad, sampled_gradient
 from .oda import ODAState, oda
-from .fast_projection import project_partition_pairwise
+from .fast_projection import project_partition_top
 from .rounding import dependent_round_partition
 
 
@@ -112,7 +112,7 @@ def online_continuous_greedy(
     blocks_np, caps_np, n, k = partition_matroid(blocks, caps)
     blocks_j, caps_j = jnp.asarray(blocks_np), jnp.asarray(caps_np)
     D = max(1.0, float(k), k * math.log(n / k))
-    project = lambda z: project_partition_pairwise(z, blocks_j, caps_j)  # noqa: E731  (sort-free, = project_partition)
+    project = lambda z: project_partition_top(z, blocks_np, caps_np)  # noqa: E731  (sort-free, = project_partition)
     x1 = project(jnp.full(n, math.log(k / n), dtype))  # Π^KL_{B(M)}((k/n)·1)
     learner = oda(project, x1, D, step=step, horizon=horizon)
     delta = 1.0 / L
