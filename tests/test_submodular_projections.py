@@ -10,6 +10,7 @@ from bandits.submodular.projections import (
     lambertw_exp,
     project_partition,
     project_quarter_disc,
+    project_quarter_disc_2d,
     project_uniform,
 )
 
@@ -190,3 +191,44 @@ def test_quarter_disc_extremes_float32():
         assert abs(x @ x - 1) < 1e-5, (z, x)
     x = np.asarray(project_quarter_disc(jnp.asarray([40.0, 40.0], jnp.float32)))
     np.testing.assert_allclose(x, [2 ** -0.5] * 2, rtol=1e-6)
+
+
+def test_quarter_disc_2d_equals_the_lambert_w_projection():
+    """The Newton-on-the-arc projection the USM learners use equals the general one (and SciPy) in float64, on
+    random logits over eight orders of spread, exact ties, zeros (logit -inf) and points just outside the disc."""
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=(3000, 2)) * rng.choice([0.01, 0.3, 1.0, 5.0, 50.0, 300.0], size=(3000, 1))
+    z[::11, 1] = z[::11, 0]  # ties
+    z[::13] = 0.5 * np.log(0.5) + rng.uniform(-1e-6, 1e-6, size=(len(z[::13]), 2))  # on the arc's edge
+    extremes = [[300.0, 299.0], [-50.0, 80.0], [1e-4, -1e-4], [40.0, 40.0], [0.3, -np.inf], [-np.inf, 2.0],
+                [-np.inf, -np.inf], [-52.2, 123.6], [13.71, -40.59]]
+    z = np.concatenate([z, extremes])
+    with jax.enable_x64(True):
+        want = np.asarray(jax.jit(jax.vmap(project_quarter_disc))(jnp.asarray(z)))
+        got = np.asarray(jax.jit(jax.vmap(project_quarter_disc_2d))(jnp.asarray(z)))
+        one = np.asarray(jax.jit(project_quarter_disc_2d)(jnp.asarray(z[5])))
+    outside = np.logaddexp(2 * z[:, 0], 2 * z[:, 1]) > 0  # |y|_2 > 1
+    assert outside.mean() > 0.3 and (~outside).mean() > 0.1
+    assert np.all(np.isfinite(got)) and np.allclose(np.sum(got[outside] ** 2, axis=1), 1.0, atol=1e-12)
+    # the general projection loses the smaller coordinate (NaN) when its logit is below about -745 (e^l underflows
+    # in its bisection); there the exact answer is (1, 0) to double precision
+    lost = ~np.all(np.isfinite(want), axis=1)
+    assert 0 < lost.sum() < 10 and np.all(np.min(z[lost], axis=1) < -745)
+    np.testing.assert_allclose(np.sort(got[lost], axis=1), [[0.0, 1.0]] * lost.sum(), atol=1e-300)
+    np.testing.assert_allclose(got[~lost], want[~lost], rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(one, got[5])  # a vmapped element stops on its own test
+    np.testing.assert_allclose(got[-5:], [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0], want[-2, :], want[-1, :]], atol=1e-14)
+    for y in np.exp(z[outside & (np.abs(z).max(axis=1) < 5)][:20]):
+        ref = scipy_kl_min(y, [], ball=True)
+        with jax.enable_x64(True):
+            x = np.asarray(project_quarter_disc_2d(jnp.log(jnp.asarray(y))))
+        assert kl(x, y) <= kl(ref, y) + 1e-9
+
+
+def test_quarter_disc_2d_float32_extremes():
+    for z in [[300.0, 299.0], [-50.0, 80.0], [1e-4, -1e-4], [0.5 * np.log(0.5) + 1e-6] * 2, [40.0, 40.0], [88.0, -88.0]]:
+        x = np.asarray(project_quarter_disc_2d(jnp.asarray(z, jnp.float32)))
+        with jax.enable_x64(True):
+            want = np.asarray(project_quarter_disc(jnp.asarray(z, jnp.float64)))
+        assert x.dtype == np.float32 and np.all(np.isfinite(x)) and x.min() >= 0
+        np.testing.assert_allclose(x, want, rtol=2e-6, atol=1e-7)

@@ -34,7 +34,7 @@ import jax
 import jax.numpy as jnp
 
 from .oda import ODA, ODAState, oda
-from .projections import project_quarter_disc
+from .projections import project_quarter_disc_2d
 
 COST_SCALE = 2.0 / 3.0  # |u(p, Δ)|_∞ <= 3/2 on [0, 1] x 𝒟
 
@@ -78,7 +78,7 @@ def direction_learner(step: str = "first_order", horizon=None, dtype=jnp.float32
         ODA over X = B₂(1) ∩ R²_{>=0}; ``halfspace_oracle(state.x)`` is the probability to play.
     """
     x1 = jnp.full(2, 1.0 / math.sqrt(2.0), dtype)
-    return oda(project_quarter_disc, x1, 2.0, step=step, horizon=horizon)
+    return oda(project_quarter_disc_2d, x1, 2.0, step=step, horizon=horizon)
 
 
 class BalanceState(NamedTuple):

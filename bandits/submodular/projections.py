@@ -23,6 +23,7 @@ import jax.numpy as jnp
 # Fixed iteration counts: enough for float64 (tests check against SciPy at 1e-9).
 LAMBERTW_ITERS = 8
 DISC_BISECTION_ITERS = 64
+ARC_NEWTON_MAX_ITERS = 64  # safeguarded Newton on the angle (``project_quarter_disc_2d``); ~5 are typical
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,3 +161,71 @@ def project_quarter_disc(logits):
     lo, hi = jax.lax.fori_loop(0, DISC_BISECTION_ITERS, body, (lo, hi))
     x = _disc_point(logits, 0.5 * (lo + hi))
     return jnp.where(inside, jnp.exp(logits), x)
+
+
+def project_quarter_disc_2d(logits):
+    """``project_quarter_disc`` for n = 2 (the USM direction learners), by Newton on one log-ratio: no Lambert W.
+
+    If |y|_2 <= 1, x = y. Otherwise x is on the arc and keeps the order of y: with l_b >= l_s the larger and
+    the smaller logit, write t = ln(x_s / x_b) <= 0, so ln x_b = -½ softplus(2t), ln x_s = t + ln x_b (both to
+    full relative precision for any t). The KKT conditions ln(x_i / y_i) = -2λ x_i (one λ > 0) say
+    (ln x_s - l_s) / x_s = (ln x_b - l_b) / x_b, i.e.
+
+        G(t) = (ln x_s - l_s) - e^t (ln x_b - l_b) = 0,
+        G'(t) = 1 - σ(2t) - e^t (ln x_b - l_b) + e^t σ(2t)  > 0  where x_b < y_b,
+
+    on the bracket t ∈ [max(l_s - l_b, t(x_b = y_b)), min(0, t(x_s = y_s))]: x < y there (λ > 0), and
+    t >= l_s - l_b because t = l_s - l_b - 2λ(x_s - x_b) with x_s <= x_b. G rises through 0 once on it.
+    Newton from the middle, a step leaving the bracket replaced by bisection, until the step is below
+    8 ε (1 + |l_b| + |l_s|) (G's rounding level) or ``ARC_NEWTON_MAX_ITERS`` (at most 14 on 20,000 random
+    float64 cases, 1-5 typically). A ``while_loop``: under ``vmap`` each element stops on its own test, so
+    its result does not depend on the batch. y_s = 0 gives x = (1, 0) in y's order.
+
+    Args:
+        logits: float[2], ln y.
+    Returns:
+        x: float[2], x >= 0, |x|_2 <= 1.
+    """
+    logits = jnp.asarray(logits)
+    dtype = logits.dtype
+    l0, l1 = logits[0], logits[1]
+    first = l0 >= l1
+    lb, ls = jnp.where(first, l0, l1), jnp.where(first, l1, l0)
+    lbf = jnp.where(jnp.isfinite(lb), lb, 0.0)
+    lsf = jnp.where(jnp.isfinite(ls), ls, lbf - 1.0)
+    log_norm = lb + 0.5 * jnp.log1p(jnp.exp(2.0 * (ls - lbf)))  # ln |y|_2 (-inf if y = 0)
+    inside = ~(log_norm > 0.0)
+    tiny = jnp.finfo(dtype).tiny
+    lo = lsf - lbf
+    lo = jnp.where(lbf < 0.0, jnp.maximum(lo, 0.5 * jnp.log(jnp.expm1(-2.0 * jnp.minimum(lbf, -tiny)))),
+                   lo)
+    hi = jnp.where(lsf < 0.0, jnp.minimum(0.0, lsf - 0.5 * jnp.log(-jnp.expm1(2.0 * jnp.minimum(lsf, -tiny)))), 0.0)
+    hi = jnp.maximum(hi, lo)
+    tol = 8.0 * jnp.finfo(dtype).eps * (1.0 + jnp.abs(lbf) + jnp.abs(lsf))
+
+    def cond(carry):
+        _, _, _, done, it = carry
+        return ~done & (it < ARC_NEWTON_MAX_ITERS)
+
+    def body(carry):
+        t, lo, hi, _, it = carry
+        lxb = -0.5 * jax.nn.softplus(2.0 * t)
+        et, sg = jnp.exp(t), jax.nn.sigmoid(2.0 * t)
+        gap = lxb - lbf  # ln(x_b / y_b) < 0
+        g = (t + lxb - lsf) - et * gap
+        dg = 1.0 - sg - et * gap + et * sg
+        lo = jnp.where(g < 0.0, t, lo)
+        hi = jnp.where(g > 0.0, t, hi)
+        step = g / dg
+        nxt = t - step
+        converged = (g == 0.0) | (jnp.abs(step) <= tol)
+        nxt = jnp.where(converged | ((nxt >= lo) & (nxt <= hi)), nxt, 0.5 * (lo + hi))
+        return nxt, lo, hi, converged | (hi - lo <= tol), it + 1
+
+    done = inside | ~jnp.isfinite(ls) | (hi - lo <= tol)
+    t, _, _, _, _ = jax.lax.while_loop(cond, body, (0.5 * (lo + hi), lo, hi, done, jnp.zeros((), jnp.int32)))
+    lxb = -0.5 * jax.nn.softplus(2.0 * t)
+    xb, xs = jnp.exp(lxb), jnp.where(jnp.isfinite(ls), jnp.exp(t + lxb), 0.0)
+    xb = jnp.where(jnp.isfinite(ls), xb, 1.0)
+    arc = jnp.stack([jnp.where(first, xb, xs), jnp.where(first, xs, xb)])
+    return jnp.where(inside, jnp.exp(logits), arc)
