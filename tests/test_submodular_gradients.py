@@ -62,3 +62,32 @@ def test_set_coverage_gradient_float32_far_from_exact_zero():
         want = jax.vmap(jax.grad(SetCoverage(jnp.asarray(probs, jnp.float64), jnp.asarray(w, jnp.float64)).multilinear))(
             jnp.asarray(x, jnp.float64))
     np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("n,m", [(1, 2), (5, 4), (12, 9)])
+def test_sorted_facility_location_equals_the_plain_family(n, m):
+    """The stored-order facility location: value, F and the closed-form ∇F equal ``functions.FacilityLocation``
+    (autodiff through its sort), with tied benefits, zero rows (a customer the adversary dropped) and x_i = 1."""
+    from bandits.submodular import functions as fn
+    from bandits.submodular.instances import SortedFacilityLocation
+
+    rng = np.random.default_rng(n * 31 + m)
+    trials = 200
+    W = rng.choice([0.0, 0.25, 0.5, 1.0], size=(trials, m, n)) * (rng.uniform(size=(trials, m, n)) < 0.3)
+    W = np.where(rng.uniform(size=(trials, m, n)) < 0.5, rng.uniform(size=(trials, m, n)), W)  # ties and zeros
+    rows = rng.uniform(size=(trials, m)) < 0.8  # component weights of one round
+    x = rng.choice([0.0, 0.3, 1.0, 0.77, 1.0 - 1e-9], size=(trials, n))
+    masks = rng.uniform(size=(trials, n)) < 0.4
+    with jax.enable_x64(True):
+        def both(w, keep, x, mask):
+            base = SortedFacilityLocation.of(w)
+            f = base._replace(sorted=base.sorted * keep[:, None])  # as the family's ``apply``
+            g = fn.FacilityLocation(w * keep[:, None])
+            return (f.gradient(x), jax.grad(g.multilinear)(x), f.multilinear(x), g.multilinear(x), f.value(mask),
+                    g.value(mask))
+
+        out = [np.asarray(a) for a in jax.jit(jax.vmap(both))(*map(jnp.asarray, (W, rows.astype(float), x, masks)))]
+    assert np.mean(np.any(x == 1.0, axis=1)) > 0.1
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out[2], out[3], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(out[4], out[5], rtol=1e-12, atol=1e-15)

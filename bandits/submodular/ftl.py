@@ -11,7 +11,7 @@ every round):
 
     family (observation type)       linear field θ       g(·; 0)
     coverage (Set/FastCoverage, Coverage) weights [m]     0
-    facility location                  weights [m, n]     0
+    facility location                  weights [m, n]     0            (SortedFacilityLocation: sorted)
     concave-of-modular (RowConcave)    rows [J]           0
     graph cut (NodeCut)                w [n]              0            (fn.GraphCut: adjacency)
     FL minus cost                      location.weights   (cᵀ(1 - 1_S)) / (1 + Σc)   (affine, not linear)
@@ -43,7 +43,7 @@ from bandits.core.numerics import KahanSum
 from bandits.core.types import Policy
 
 from . import functions as fn
-from .instances import FastCoverage, NodeCut, RowConcave, Scaled, SetCoverage
+from .instances import FastCoverage, NodeCut, RowConcave, Scaled, SetCoverage, SortedFacilityLocation
 from .monotone_policy import partition_matroid
 
 LINEAR_FIELDS = {
@@ -51,6 +51,7 @@ LINEAR_FIELDS = {
     SetCoverage: ("weights",),
     fn.Coverage: ("weights",),
     fn.FacilityLocation: ("weights",),
+    SortedFacilityLocation: ("sorted",),
     RowConcave: ("rows",),
     NodeCut: ("w",),
     fn.GraphCut: ("adjacency",),

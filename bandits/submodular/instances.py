@@ -123,6 +123,59 @@ class SetCoverage(NamedTuple):
         return jnp.exp(-a) * (r @ self.probs.T)  # row-major products: a batch of x is one GEMM each
 
 
+class SortedFacilityLocation(NamedTuple):
+    """``functions.FacilityLocation`` with every customer's benefits stored sorted, and the sort as a one-hot
+    matrix, so that F, ∇F and f need no sort per call (autodiff through ``argsort`` dominated Algorithm 6's
+    round) and every step is a product with a constant matrix: a batch of points is a few GEMMs. With customer
+    j's benefits sorted decreasingly, w_(1) >= ... >= w_(n), w_(n+1) = 0, d_r = w_(r) - w_(r+1) and
+    C_r = Σ_{q<=r} ln(1 - x_(q)):
+
+        F_j(x) = Σ_r d_r (1 - e^{C_r}),
+        ∂F_j/∂x_(q) = Σ_{r>=q} d_r Π_{q'<=r, q'≠q} (1 - x_(q')) = (1 - x_(q))^{-1} Σ_{r>=q} d_r e^{C_r},
+        f(S) = (1/m) Σ_j max_r w_(r) [(r) ∈ S],
+
+    F = mean_j F_j. x_(q) for every customer at once is x ``@ perm``, Σ_{q<=r} and Σ_{r>=q} are products with a
+    triangular matrix of ones, and ``@ perm.T`` takes per-customer values back to elements. ``gradient``
+    evaluates at x̃ = min(x, 1 - ε) like ``SetCoverage`` (|∂²F/∂x_i∂x_k| <= max W: ∇F moves by at most
+    n ε max W, rounding level). The adversary scales whole rows (customers), which keeps each row sorted, so
+    ``sorted`` is the linear field and ``perm`` a constant of the instance."""
+
+    sorted: jax.Array  # [m, n]  customer j's benefits W_ji in decreasing order (ties: lower index first)
+    perm: jax.Array  # [n, m n]  one-hot: perm[i, j n + r] = 1 iff element i is r-th in customer j's order
+
+    @staticmethod
+    def of(weights):
+        """From W [m, n] (W_ji >= 0: benefit of element i to customer j)."""
+        m, n = weights.shape
+        order = jnp.argsort(-weights, axis=1, stable=True)  # [m, n]
+        perm = jax.nn.one_hot(order, n, dtype=weights.dtype)  # [m, r, i]
+        return SortedFacilityLocation(jnp.take_along_axis(weights, order, axis=1),
+                                      jnp.transpose(perm, (2, 0, 1)).reshape(n, m * n))
+
+    def _by_customer(self, x):
+        return (x @ self.perm).reshape(self.sorted.shape)  # [m, n]  x_(r) per customer
+
+    def _steps(self):
+        w = self.sorted
+        return w - jnp.concatenate([w[:, 1:], jnp.zeros_like(w[:, :1])], axis=1)  # d_r
+
+    def value(self, mask):
+        s = self._by_customer(jnp.asarray(mask).astype(self.sorted.dtype))
+        return jnp.mean(jnp.max(jnp.where(s > 0, self.sorted, 0.0), axis=1))
+
+    def multilinear(self, x):
+        miss = jnp.cumprod(1.0 - self._by_customer(x), axis=1)  # Π_{q<=r} (1 - x_(q))
+        return jnp.mean(jnp.sum(self._steps() * (1.0 - miss), axis=1))
+
+    def gradient(self, x):
+        n = x.shape[0]
+        upto = jnp.triu(jnp.ones((n, n), x.dtype))  # [q, r] = [q <= r]
+        keep = 1.0 - self._by_customer(jnp.minimum(x, 1.0 - jnp.finfo(x.dtype).epsneg))  # 1 - x̃_(q)
+        reach = self._steps() * jnp.exp(jnp.log(keep) @ upto)  # d_r e^{C_r}
+        per_customer = (reach @ upto.T) / keep  # ∂F_j/∂x_(q)
+        return (per_customer.reshape(-1) @ self.perm.T) / self.sorted.shape[0]
+
+
 class RowConcave(NamedTuple):
     """Concave-of-modular with row weights r_j: (1/J) Σ_j r_j φ_c(W_j · 1_S) / φ_c(1) (affine in r)."""
 
@@ -175,7 +228,8 @@ def _coverage(key, n, curvature, items=None, density=0.1):
 
 
 def _facility(key, n, curvature, customers=None, sparsity=0.8):
-    return fn.random_facility_location(key, n, int(customers or 2 * n), sparsity=float(sparsity))
+    return SortedFacilityLocation.of(fn.random_facility_location(key, n, int(customers or 2 * n),
+                                                                 sparsity=float(sparsity)).weights)
 
 
 def _concave(key, n, curvature, rows=None):
@@ -244,7 +298,7 @@ FAMILIES.add("coverage", Family(
     _coverage, lambda b: b.weights.shape[0], lambda b, w: SetCoverage(b.probs, b.weights * w), True,
     "weighted coverage; components = items (kwargs: items, density)"))
 FAMILIES.add("facility_location", Family(
-    _facility, lambda b: b.weights.shape[0], lambda b, w: fn.FacilityLocation(b.weights * w[:, None]), True,
+    _facility, lambda b: b.sorted.shape[0], lambda b, w: b._replace(sorted=b.sorted * w[:, None]), True,
     "facility location; components = customers (kwargs: customers, sparsity)"))
 FAMILIES.add("concave_modular", Family(
     _concave, lambda b: b.weights.shape[0], lambda b, w: b._replace(rows=w), True,
