@@ -36,14 +36,17 @@ def lambertw_exp(z):
     concave, and w_0 = ln(1 + e^z) >= W(e^z) (since W(x) <= ln(1 + x)); from above, one Newton
     step lands at or below the root (the tangent lies above h) and the iterates then increase
     monotonically and quadratically. 1 + z - ln w_0 > 0 (as ln(1 + u) <= u <= e u), so every
-    iterate stays positive. z = -inf gives 0.
+    iterate stays positive. z = -inf, or e^z underflowing to 0 (z below about -87 in float32, -745 in
+    float64), gives 0 (before 2026-11-30 it gave NaN there, and the quarter-disc projection with it).
     """
     z = jnp.asarray(z)
     zf = jnp.where(jnp.isneginf(z), 0.0, z)
-    w = jax.nn.softplus(zf)
+    w0 = jax.nn.softplus(zf)
+    lost = jnp.isneginf(z) | (w0 <= 0.0)  # e^z below the float range: W(e^z) = e^z to first order, here 0
+    w = jnp.where(lost, 1.0, w0)
     for _ in range(LAMBERTW_ITERS):
         w = w * (1.0 + zf - jnp.log(w)) / (1.0 + w)
-    return jnp.where(jnp.isneginf(z), jnp.zeros_like(w), w)
+    return jnp.where(lost, jnp.zeros_like(w), w)
 
 
 def lambertw(x):
