@@ -113,9 +113,7 @@ class SetCoverage(NamedTuple):
         covered = jnp.asarray(mask).astype(self.probs.dtype) @ self.probs  # [m] elements of S covering u
         return jnp.sum(jnp.where(covered > 0, self.weights, 0.0))
 
-    def multilinear(self, x):
-        miss = jnp.prod(1.0 - x[:, None] * self.probs, axis=0)
-        return jnp.sum(self.weights * (1.0 - miss))
+    multilinear = FastCoverage.multilinear  # the product form (same fields)
 
     def gradient(self, x):
         a = jnp.log1p(-jnp.minimum(x, 1.0 - jnp.finfo(x.dtype).epsneg))  # [n]  ln(1 - x̃_i)

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 # Fixed iteration counts: enough for float64 (tests check against SciPy at 1e-9).
 LAMBERTW_ITERS = 8
 DISC_BISECTION_ITERS = 64
-ARC_NEWTON_MAX_ITERS = 64  # safeguarded Newton on the angle (``project_quarter_disc_2d``); ~5 are typical
+ARC_NEWTON_MAX_ITERS = 64  # safeguarded Newton on ln(x_s / x_b) (``project_quarter_disc_2d``); 1-14 taken
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,8 +200,7 @@ def project_quarter_disc_2d(logits):
     inside = ~(log_norm > 0.0)
     tiny = jnp.finfo(dtype).tiny
     lo = lsf - lbf
-    lo = jnp.where(lbf < 0.0, jnp.maximum(lo, 0.5 * jnp.log(jnp.expm1(-2.0 * jnp.minimum(lbf, -tiny)))),
-                   lo)
+    lo = jnp.where(lbf < 0.0, jnp.maximum(lo, 0.5 * jnp.log(jnp.expm1(-2.0 * jnp.minimum(lbf, -tiny)))), lo)
     hi = jnp.where(lsf < 0.0, jnp.minimum(0.0, lsf - 0.5 * jnp.log(-jnp.expm1(2.0 * jnp.minimum(lsf, -tiny)))), 0.0)
     hi = jnp.maximum(hi, lo)
     tol = 8.0 * jnp.finfo(dtype).eps * (1.0 + jnp.abs(lbf) + jnp.abs(lsf))
