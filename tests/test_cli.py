@@ -29,6 +29,7 @@ def test_every_preset_runs_and_stores_tidy_results(smoke_results):
         names.add(meta["experiment"]["name"])
         for key in ("jax", "jaxlib", "numpy", "python", "backend", "devices", "x64"):
             assert key in meta["environment"]
+        assert "--xla_cpu_experimental_ynn_fusion_type=-reduce" in meta["environment"]["xla_flags"]
         assert meta["git_revision"] and meta["wall_time_s"] > 0 and meta["config"]["runner"]["max_horizon"] == 2000
         runs = pd.read_parquet(d / "runs.parquet")
         curves = pd.read_parquet(d / "curves.parquet")

@@ -1,7 +1,8 @@
 """The contract every registered algorithm of every paper keeps (the core's promises, checked per algorithm).
 
 * shapes: every metric is a finite scalar per seed;
-* seed s alone = seed s inside a batch, whatever the batch size; same seed -> identical results;
+* seed s alone = seed s inside a batch, whatever the batch size; same seed -> identical results (wide batches
+  against narrow ones: ``test_contract_wide.py``);
 * the learner never sees the oracle: its view holds no oracle array, and poisoning the oracle (NaN / -1)
   leaves its actions unchanged. Oracle baselines (OFTA, ...) must declare ``sees_oracle``.
 """
@@ -28,13 +29,14 @@ def _example(paper_name):
     return paper, problem, hps
 
 
-def _run(paper, sim, seeds, batch_size=1000):
+def _run(paper, sim, seeds, batch_size=1000, horizon=300):
     # stopping-time papers: one chunk under the cap is enough to exercise refilling, stops and censoring
-    cfg = RunConfig(horizon=300 if paper.mode == "fixed" else 64, chunk=64, batch_size=batch_size, progress=False)
+    cfg = RunConfig(horizon=horizon if paper.mode == "fixed" else 64, chunk=64, batch_size=batch_size,
+                    progress=False)
     if paper.mode == "stopping":
         res = run_until_stopped(sim, seeds, cfg)
         return {"tau": res.stopping_time, **res.metrics}
-    return run_fixed_horizon(sim, seeds, cfg, log_grid(300, 6)).metrics
+    return run_fixed_horizon(sim, seeds, cfg, log_grid(horizon, 6)).metrics
 
 
 @pytest.mark.parametrize("paper_name,algorithm", CASES, ids=[f"{p}:{a}" for p, a in CASES])

@@ -163,14 +163,14 @@ def test_branch_on_batch_takes_one_branch_per_batch_and_keeps_seeds_independent(
 def test_refilling_finished_slots_keeps_every_seed_result_and_saves_work():
     """Stopped seeds hand their slot to waiting seeds: same per-seed results, far fewer slot-rounds."""
     sim = random_walk_until(8)
-    seeds = range(40)
-    base = RunConfig(horizon=100_000, chunk=16, batch_size=8, progress=False)
+    seeds = range(80)
+    base = RunConfig(horizon=100_000, chunk=16, batch_size=32, progress=False)
     from dataclasses import replace
 
     plain = run_until_stopped(sim, seeds, replace(base, refill=False))
     refilled = run_until_stopped(sim, seeds, base)
     wide = run_until_stopped(sim, seeds, replace(base, batch_size=64))
-    narrow = run_until_stopped(sim, seeds, replace(base, batch_size=3))
+    narrow = run_until_stopped(sim, seeds, replace(base, batch_size=3))  # padded to 16 seeds
     for other in (refilled, wide, narrow):
         np.testing.assert_array_equal(other.stopping_time, plain.stopping_time)
         np.testing.assert_array_equal(other.metrics["position"], plain.metrics["position"])
@@ -180,7 +180,7 @@ def test_refilling_finished_slots_keeps_every_seed_result_and_saves_work():
     # cost: the refilled run computes about sum(tau) (+ a chunk per seed), never batch x slowest per batch
     total = plain.stopping_time.sum()
     assert refilled.slot_rounds < plain.slot_rounds
-    assert refilled.slot_rounds <= total + 40 * 16 + 8 * 16 * np.log2(8) + plain.stopping_time.max()
+    assert refilled.slot_rounds <= total + 80 * 16 + 32 * 16 * np.log2(32) + plain.stopping_time.max()
 
 
 def test_narrowing_the_batch_for_the_tail_keeps_every_seed_result(monkeypatch):
@@ -190,12 +190,12 @@ def test_narrowing_the_batch_for_the_tail_keeps_every_seed_result(monkeypatch):
     from bandits.core import runner
 
     sim = random_walk_until(12)
-    cfg = RunConfig(horizon=100_000, chunk=16, batch_size=64, progress=False)
-    wide = run_until_stopped(sim, range(100), cfg)
+    cfg = RunConfig(horizon=100_000, chunk=16, batch_size=256, progress=False)  # shrinks to 32 (16-seed floor)
+    wide = run_until_stopped(sim, range(400), cfg)
     monkeypatch.setattr(runner, "SHRINK_PAYBACK", 0.0)
-    narrowed = run_until_stopped(sim, range(100), cfg)
+    narrowed = run_until_stopped(sim, range(400), cfg)
     np.testing.assert_array_equal(narrowed.stopping_time, wide.stopping_time)
     np.testing.assert_array_equal(narrowed.metrics["position"], wide.metrics["position"])
     assert narrowed.slot_rounds < wide.slot_rounds
-    reference = run_until_stopped(sim, range(100), replace(cfg, refill=False))
+    reference = run_until_stopped(sim, range(400), replace(cfg, refill=False))
     np.testing.assert_array_equal(reference.stopping_time, wide.stopping_time)

@@ -96,6 +96,7 @@ def environment_info() -> Dict[str, object]:
         "devices": [str(d) for d in jax.devices()],
         "device_count": jax.device_count(),
         "x64": bool(jax.config.jax_enable_x64),
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "cpu_count": os.cpu_count(),
     }
 

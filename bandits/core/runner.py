@@ -1,8 +1,11 @@
 """The shared runner: ``jit(vmap over seeds (scan over rounds))``.
 
 * Seed ``s`` uses ``fold_in(PRNGKey(base_seed), s)``; chunk ``c`` of its rounds
-  uses ``fold_in(seed_key, c)``. So a seed's result never depends on which
-  other seeds run beside it, on the batch size, or on the number of devices.
+  uses ``fold_in(seed_key, c)``. So a seed's draws never depend on which other
+  seeds run beside it, on the batch size, or on the number of devices. Its
+  arithmetic does not either, bit for bit, on one machine: batch widths are
+  padded to a multiple of ``LANES`` seeds per device, and ``bandits`` turns off
+  XLA-CPU's width-dependent reduction fusion (``bandits.DETERMINISM_XLA_FLAGS``).
 * Seeds are processed in batches (bounded memory); within a batch, when more
   than one device is visible, the seed axis is sharded across devices.
 * Metrics are recorded only on a checkpoint grid (1-based round counts).
@@ -40,7 +43,7 @@ class RunConfig:
 
     horizon: int  # rounds (fixed horizon) or the cap on the stopping time
     chunk: int = 1024  # rounds whose noise is drawn in one PRNG call
-    batch_size: int = 1000  # seeds per compiled batch (stopping runs: slots of the batch)
+    batch_size: int = 1000  # seeds per compiled batch, rounded up to LANES per device (stopping runs: slots)
     base_seed: int = 0
     progress: bool = True
     rng: str = "hash32"  # bulk random generator: hash32 (fast) or threefry, see bandits.core.rng
@@ -85,9 +88,11 @@ class StoppingResult:
     slot_rounds: int = 0  # rounds computed by all slots together (the cost; >= sum of stopping times)
 
 
-# A batch is never narrower than 2 seeds (padded): XLA-CPU computes some elementwise ops (division) differently
-# for a batch of one than for vectorised batches (1 ulp); with this floor a seed's result is the same alone.
-MIN_WIDTH = 2
+# A batch's width is a multiple of LANES seeds per device (padded). XLA-CPU vectorises elementwise loops over
+# the seed axis and finishes a width that is not a multiple of the vector length with a tail whose arithmetic
+# differs (no fused multiply-add, a division 1 ulp off): a seed landing in that tail got a different result
+# than in a full vector. LANES = 16 covers AVX-512 (8 float64, 16 float32) and narrower vector units.
+LANES = 16
 SHRINK = 8  # stopping runs: the batch narrows by this factor once 1/SHRINK of its slots are busy ...
 SHRINK_PAYBACK = 0.1  # ... if one chunk at full width costs more than this fraction of a compilation
 
@@ -123,11 +128,14 @@ def _shard(keys: jax.Array) -> jax.Array:
     return jax.device_put(keys, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("seeds")))
 
 
+def batch_width(n: int, n_dev: int) -> int:
+    """The padded width for ``n`` seeds: a multiple of ``LANES`` seeds on each of ``n_dev`` devices."""
+    return -(-max(n, 1) // (LANES * n_dev)) * LANES * n_dev
+
+
 def _batches(seeds: np.ndarray, batch_size: int):
     """Equal-size batches (the last one padded by repeating a seed) -> one compile."""
-    n_dev = len(jax.devices())
-    size = max(MIN_WIDTH, min(batch_size, len(seeds)))
-    size = -(-size // n_dev) * n_dev  # multiple of the device count for sharding
+    size = batch_width(min(batch_size, len(seeds)), len(jax.devices()))
     for start in range(0, len(seeds), size):
         part = seeds[start : start + size]
         pad = size - len(part)
@@ -270,7 +278,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
     init_b, chunk_b, result_b, select_b, take_b, executables = _COMPILED[cache_key]
 
     n_dev = len(jax.devices())
-    width = -(-max(MIN_WIDTH, min(cfg.batch_size, len(seeds))) // n_dev) * n_dev
+    width = batch_width(min(cfg.batch_size, len(seeds)), n_dev)
     t_start = time.perf_counter()
     compile_time = 0.0
     out_metrics, out_t, out_done = {}, np.zeros(len(seeds), np.int64), np.zeros(len(seeds), bool)
@@ -348,7 +356,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
                 busy = np.flatnonzero(owner >= 0)
                 if busy.size == 0:
                     break
-                floor = max(n_dev, MIN_WIDTH)
+                floor = batch_width(1, n_dev)
                 worth_it = chunk_time > SHRINK_PAYBACK * compile_time  # a new width compiles: only for costly chunks
                 if (cfg.refill and not pending and worth_it and busy.size <= width // SHRINK
                         and width // SHRINK >= floor):
@@ -356,7 +364,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
                     new_width = width
                     while busy.size <= new_width // SHRINK and new_width // SHRINK >= floor:
                         new_width //= SHRINK
-                    new_width = -(-new_width // n_dev) * n_dev
+                    new_width = batch_width(new_width, n_dev)
                     idx = np.concatenate([busy, np.flatnonzero(owner < 0)[: new_width - busy.size]])
                     carry, keys, t, done = take_b((carry, keys, t, done), jnp.asarray(idx))
                     owner, width = owner[idx], new_width
@@ -369,7 +377,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
                     carry, t, done = run_chunk(carry, t, done, keys)
                     jax.block_until_ready(t)
                 slot_rounds += width * chunk
-        width = -(-max(MIN_WIDTH, min(cfg.batch_size, len(seeds))) // n_dev) * n_dev
+        width = batch_width(min(cfg.batch_size, len(seeds)), n_dev)
     wall = time.perf_counter() - t_start - compile_time
     for k, v in out_metrics.items():
         _check_finite(k, v)
