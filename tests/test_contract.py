@@ -43,14 +43,16 @@ def _run(paper, sim, seeds, batch_size=1000, horizon=300):
 def test_seeds_shapes_and_determinism(paper_name, algorithm):
     paper, problem, hps = _example(paper_name)
     sim = build_simulation(paper, algorithm, problem, hps.get(algorithm, {}))
-    full = _run(paper, sim, range(5))
+    # 40 seeds: one batch of 48 (padded to 16 lanes) against batches of 16 (batch_size=2 rounds up), so that
+    # the narrow run has several batches (stopping mode: refills its slots) and a different width
+    full = _run(paper, sim, range(40))
     alone = _run(paper, sim, [3])
-    narrow = _run(paper, sim, range(5), batch_size=2)
-    again = _run(paper, sim, range(5))
+    narrow = _run(paper, sim, range(40), batch_size=2)
+    again = _run(paper, sim, range(40))
     assert full, "no metrics"
     for k, v in full.items():
         v = np.asarray(v)
-        assert v.shape[0] == 5 and np.all(np.isfinite(v)), k
+        assert v.shape[0] == 40 and np.all(np.isfinite(v)), k
         np.testing.assert_array_equal(v[3], np.asarray(alone[k])[0], err_msg=k)
         np.testing.assert_array_equal(v, narrow[k], err_msg=k)
         np.testing.assert_array_equal(v, again[k], err_msg=k)
