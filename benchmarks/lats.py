@@ -27,12 +27,15 @@ rounds its seeds ran: stopping times, or the cap):
 Times are medians of --repeats timed runs (JAX: after a first run that compiles, whose extra time is the
 "compile" column; --long-repeats where that first run took over --long-seconds); "stopped" counts the seeds
 whose rule fired before the cap. "vs NumPy/SciPy" and "vs authors" divide a row's rate by the SciPy loop's and
-by 14.6 (authors: LAGEX on setup 1 hard only). The JAX row at 1 seed runs a batch of 2 slots, one idle (the
-runner's minimum width).
+by 14.6 (authors: LAGEX on setup 1 hard only). The JAX row at 1 seed runs a batch of 16 slots, 15 idle (the
+runner pads every batch to 16 seeds per device: ``LANES``). ``--batch-size`` adds JAX rows with other batch widths
+(``runner.batch_size``; default 1000, the runner's): on imdb a batch of 112 slots runs faster than one of 1000
+(its vertex arrays are [batch, 1365, 12]); the batch size never changes a seed's result.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -49,7 +52,7 @@ jax.config.update("jax_enable_x64", True)  # the paper forces float64 (the CLI d
 
 import lats_scipy  # noqa: E402
 
-from bandits.core.runner import run_until_stopped  # noqa: E402
+from bandits.core.runner import batch_width, run_until_stopped  # noqa: E402
 from common import machine_line, median_rate  # noqa: E402
 from experiments.run import plan_preset, quiet_jax_logs  # noqa: E402
 
@@ -94,11 +97,12 @@ def scipy_rate(env, algorithm, cap, steps, repeats):
     return median_rate(done, times), seed, stopped
 
 
-def jax_rate(sim, cfg, seeds, repeats, long_repeats, long_seconds):
+def jax_rate(sim, cfg, seeds, repeats, long_repeats, long_seconds, batch_size):
     """(seed-steps/s, seed-steps, stopped seeds, compile seconds, timed runs): median of timed calls of the
     runner after a first one that compiles (``repeats`` of them, ``long_repeats`` if that first call took over
     ``long_seconds``); compile = the first call's extra time over that median."""
     seeds = np.arange(seeds)
+    cfg = dataclasses.replace(cfg, batch_size=batch_size)
     t0 = time.perf_counter()
     first = run_until_stopped(sim, seeds, cfg)
     t_first = time.perf_counter() - t0
@@ -121,27 +125,33 @@ def section(env, algorithm, plan, args, summary):
     cols = problem.columns
     print(f"\n## {DISPLAY[algorithm]} on {env} (K = {cols['K']}, d = {cols['d']}, delta = {cols['delta']:g}), "
           f"cap {cap:,} rounds (T_F kl = {cols['lower_bound']:,.0f})", flush=True)
-    print("| path | seeds | seed-steps | seed-steps/s | vs NumPy/SciPy | vs authors | stopped | timed runs "
+    print("| path | seeds | batch | seed-steps | seed-steps/s | vs NumPy/SciPy | vs authors | stopped | timed runs "
           "| compile (s) |")
-    print("|---|---|---|---|---|---|---|---|---|", flush=True)
+    print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
     base, used, stopped = scipy_rate(env, algorithm, cap, args.scipy_steps, args.repeats)
     authors = algorithm == "lagex" and env == "setup1-hard"
     vs_authors = (lambda r: ratio(r / AUTHORS_RATE)) if authors else (lambda r: "–")
     if authors:
-        print(f"| authors' LAGEX (`CGE_Lag.py`), measured on the 2-core machine, not re-run | 1 | – | "
+        print(f"| authors' LAGEX (`CGE_Lag.py`), measured on the 2-core machine, not re-run | 1 | – | – | "
               f"{AUTHORS_RATE} ({AUTHORS_MS_PER_STEP} ms per seed-step) | {ratio(AUTHORS_RATE / base)} | 1.0x "
               f"| | | – |")
     if algorithm == "lats" and env == "setup1-hard":
-        print("| authors' CTnS-WLag (`CnTS_WLag.py`), measured on the 2-core machine | 1 | – | "
+        print("| authors' CTnS-WLag (`CnTS_WLag.py`), measured on the 2-core machine | 1 | – | – | "
               "no seed finished in 10 minutes | | | | | – |")
-    print(f"| NumPy/SciPy loop (one seed at a time) | {used} | {args.scipy_steps:,} | {base:,.1f} | 1.0x | "
+    print(f"| NumPy/SciPy loop (one seed at a time) | {used} | 1 | {args.scipy_steps:,} | {base:,.1f} | 1.0x | "
           f"{vs_authors(base)} | {stopped}/{used} | {args.repeats} | – |", flush=True)
     for s in args.seeds:
-        rate, steps, stopped, comp, runs = jax_rate(sim, plan.cfg, s, args.repeats, args.long_repeats,
-                                                 args.long_seconds)
-        print(f"| JAX runner (vmap x scan) | {s:,} | {steps:,} | {rate:,.1f} | {ratio(rate / base)} | "
-              f"{vs_authors(rate)} | {stopped}/{s} | {runs} | {comp:.1f} |", flush=True)
-        summary.append((env, algorithm, s, rate, rate / base, rate / AUTHORS_RATE if authors else None))
+        done = set()
+        for bs in args.batch_size:
+            width = batch_width(min(bs, s), len(jax.devices()))
+            if width in done:  # another --batch-size that gives the same batches
+                continue
+            done.add(width)
+            rate, steps, stopped, comp, runs = jax_rate(sim, plan.cfg, s, args.repeats, args.long_repeats,
+                                                     args.long_seconds, bs)
+            print(f"| JAX runner (vmap x scan) | {s:,} | {width:,} | {steps:,} | {rate:,.1f} | {ratio(rate / base)} | "
+                  f"{vs_authors(rate)} | {stopped}/{s} | {runs} | {comp:.1f} |", flush=True)
+            summary.append((env, algorithm, s, width, rate, rate / base, rate / AUTHORS_RATE if authors else None))
 
 
 def main():
@@ -152,6 +162,8 @@ def main():
     ap.add_argument("--cap", type=int, nargs="+", default=None,
                     help="rounds per seed at most (runner.max_horizon), one per --envs or one for all (default: "
                          + ", ".join(f"{e} {c}" for e, c in CAPS.items()) + ")")
+    ap.add_argument("--batch-size", type=int, nargs="+", default=[1000],
+                    help="JAX batch widths (runner.batch_size), one row each; the runner's default is 1000")
     ap.add_argument("--scipy-steps", type=int, default=256, help="seed-steps of the NumPy/SciPy loop per timed run")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per row (JAX: after a first, compiling one)")
     ap.add_argument("--long-repeats", type=int, default=1,
@@ -164,8 +176,8 @@ def main():
     args = ap.parse_args()
     caps = [CAPS[e] for e in args.envs] if args.cap is None else \
         [args.cap[i] if len(args.cap) > i else args.cap[-1] for i in range(len(args.envs))]
-    if min(args.seeds + caps + [args.scipy_steps, args.repeats, args.long_repeats]) < 1:
-        ap.error("--seeds, --cap, --scipy-steps, --repeats and --long-repeats must be >= 1")
+    if min(args.seeds + caps + args.batch_size + [args.scipy_steps, args.repeats, args.long_repeats]) < 1:
+        ap.error("--seeds, --cap, --batch-size, --scipy-steps, --repeats and --long-repeats must be >= 1")
 
     quiet_jax_logs()
     print(f"{machine_line()}, numpy {np.__version__}, scipy {scipy.__version__}")
@@ -186,11 +198,11 @@ def main():
     top = max(args.seeds)
     print(f"\n## JAX at {top:,} seed{'s' if top > 1 else ''} (target: >= 100x the NumPy/SciPy loop per seed-step; "
           f"goal: >= 10^4x the authors' code)")
-    print("| algorithm | environment | JAX seed-steps/s | vs NumPy/SciPy | target met | vs authors |")
-    print("|---|---|---|---|---|---|")
-    for env, algorithm, s, rate, vs_scipy, vs_auth in summary:
+    print("| algorithm | environment | batch | JAX seed-steps/s | vs NumPy/SciPy | target met | vs authors |")
+    print("|---|---|---|---|---|---|---|")
+    for env, algorithm, s, width, rate, vs_scipy, vs_auth in summary:
         if s == top:
-            print(f"| {DISPLAY[algorithm]} | {env} | {rate:,.1f} | {ratio(vs_scipy)} | "
+            print(f"| {DISPLAY[algorithm]} | {env} | {width:,} | {rate:,.1f} | {ratio(vs_scipy)} | "
                   f"{'yes' if vs_scipy >= 100 else 'no'} | {ratio(vs_auth) if vs_auth else '–'} |")
 
 
