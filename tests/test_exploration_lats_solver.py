@@ -182,3 +182,43 @@ def test_structured_barrier_matches_the_autodiff_barrier():
         res = barrier_maximize(f0, slacks, x0, E, jnp.ones(1), stages=12, newton_steps=20)
         ref = float(objective(prob, res.x[:K]))
         assert np.isclose(ours, ref, rtol=1e-4), (trial, ours, ref)
+
+
+def test_inactive_seeds_are_not_solved():
+    """A seed whose allocation is not used (``Context.active`` False: stopped, warming up, an idle slot of the
+    batch) is not solved: the barrier's loops end at once for it and it keeps its starting point, while the
+    active seeds of the batch get the same bits as in a batch where every seed is active. (Without the gating an
+    idle slot's problem kept the whole batch in the loops: LATS on setup 1 hard, 100 seeds in a batch padded to
+    112, ran 1.7x slower.) LATS's step (working sets, K = 7, d = 2: 84 vertex rows) and PTnS's two solves."""
+    from bandits.exploration.lats import LATSState
+    from bandits.exploration.ptns import ptns_rule
+    K, d, S = 7, 2, 8
+    rng = np.random.default_rng(5)
+    ctxs, states = [], []
+    while len(ctxs) < S:
+        mu = rng.normal(1.0, 0.5, size=K)
+        A = rng.uniform(0, 1, size=(d, K))
+        b = rng.uniform(0.3, 0.6, size=d)
+        verts = polytope.vertices(A, b, 0.02)
+        lp = polytope.lp_argmax(mu, verts)
+        alt = polytope.alternatives(lp.policy, verts)
+        if not bool(lp.feasible) or not bool(alt.any()):
+            continue
+        ctxs.append(Context(n=jnp.int32(300), counts=jnp.asarray(rng.integers(20, 60, K), jnp.int32),
+                            mu_hat=jnp.asarray(mu), A_hat=jnp.asarray(A), b_shift=jnp.asarray(b + 0.02),
+                            shift=jnp.asarray(0.02), sigma2=jnp.ones(K), r=jnp.asarray(0.0), verts=verts,
+                            pi=lp.policy, alt=alt, active=jnp.asarray(True), pi_index=lp.index))
+        states.append(LATSState(omega=jnp.asarray(rng.dirichlet(np.ones(K))), bound=jnp.asarray(0.05)))
+    stack = lambda xs: jax.tree.map(lambda *a: jnp.stack(a), *xs)  # noqa: E731
+    ctx, state = stack(ctxs), stack(states)
+    act = np.arange(S) % 2 == 0
+    for rule, st, start in [(lats_rule(), state, 0.5 * state.omega + 0.5 / K), (ptns_rule(), jnp.zeros(S), None)]:
+        step = jax.jit(jax.vmap(rule.step))
+        ref, _ = step(st, ctx)
+        got, _ = step(st, ctx._replace(active=jnp.asarray(act)))
+        assert np.array_equal(np.asarray(got)[act], np.asarray(ref)[act])
+        if start is not None:  # LATS: an inactive seed keeps its start (the solved one moved away from it)
+            assert np.allclose(np.asarray(got)[~act], np.asarray(start)[~act], rtol=0, atol=1e-12)
+            assert np.abs(np.asarray(ref)[~act] - np.asarray(start)[~act]).max() > 1e-3
+        else:  # PTnS: the unsolved BAI allocation and projection leave the uniform start
+            assert not np.allclose(np.asarray(got)[~act], np.asarray(ref)[~act], atol=1e-6)

@@ -103,8 +103,10 @@ def _structured(prob: MaxMinProblem, gap2, coef, mask) -> Structured:
                       E=jnp.zeros((1, n), dt).at[0, :K].set(1.0), e=jnp.ones(1, dt))
 
 
-def _solve_rows(prob: MaxMinProblem, gap2, coef, mask, omega0, stages, newton_steps, growth=GROWTH, mid_tol=None):
-    """The barrier solve of the max-min restricted to the given alternative rows, from omega0 (inside D)."""
+def _solve_rows(prob: MaxMinProblem, gap2, coef, mask, omega0, stages, newton_steps, growth=GROWTH, mid_tol=None,
+                active=True):
+    """The barrier solve of the max-min restricted to the given alternative rows, from omega0 (inside D);
+    ``active`` False: not solved (omega0 back; ``solvers.structured_barrier``)."""
     K = omega0.shape[0]
     has_pen = prob.pen_A.shape[0] > 0
     g0 = jnp.where(mask, g_of(prob._replace(gap2=gap2, coef=coef), omega0), jnp.inf)
@@ -123,7 +125,7 @@ def _solve_rows(prob: MaxMinProblem, gap2, coef, mask, omega0, stages, newton_st
     scale = jnp.maximum(jnp.maximum(jnp.abs(d0), jnp.abs(f0)), 1e-12)
     m = sp.L.shape[0] + sp.lower.sum() + mask.sum()
     res = structured_barrier(sp, x0, m / scale, stages=stages, newton_steps=newton_steps, growth=growth,
-                             mid_tol=mid_tol, linear=True)
+                             mid_tol=mid_tol, linear=True, active=active)
     return res.x[:K]
 
 
@@ -148,20 +150,22 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
     The working-set problem is a relaxation (fewer alternatives), so an answer that passes the check is optimal
     for the full problem within the solver's tolerance. The larger solves run only when some seed of the batch
     needs them (``bandits.core.batch``); every seed keeps the answer of its own first passing level. A seed with
-    ``active`` False (its answer is not used) never asks for the larger solves.
+    ``active`` False (its answer is not used) is not solved at all (omega0 back) and never asks for the larger
+    solves.
     """
     M = prob.gap2.shape[0]
     size = M if working is None else min(working + extra + (0 if near is None else near_count), total or M)
     if 2 * size >= M:
         return _finish(prob, _solve_rows(prob, prob.gap2, prob.coef, prob.alt, omega0, stages, newton_steps, growth,
-                                         mid_tol))
+                                         mid_tol, active))
     ref = omega0 if ref is None else ref
 
     def g_all(w):
         return jnp.where(prob.alt, g_of(prob, jnp.maximum(w, jnp.finfo(w.dtype).tiny)), jnp.inf)
 
     def solve_on(idx, mask, start):
-        return _solve_rows(prob, prob.gap2[idx], prob.coef[idx], mask, start, stages, newton_steps, growth, mid_tol)
+        return _solve_rows(prob, prob.gap2[idx], prob.coef[idx], mask, start, stages, newton_steps, growth, mid_tol,
+                           active)
 
     def violated(idx, w):
         g = g_all(w)
@@ -183,7 +187,7 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
         bad2 = violated(idx2, w2)
         need2, _ = batch.count_in_batch(bad1 & bad2)
         w3 = jax.lax.cond(need2 > 0, lambda: _solve_rows(prob, prob.gap2, prob.coef, prob.alt, omega0, stages,
-                                                        newton_steps, growth, mid_tol), lambda: w2)
+                                                        newton_steps, growth, mid_tol, active), lambda: w2)
         return jnp.where(bad2, w3, w2)
 
     w = jax.lax.cond(need > 0, level2, lambda: w1)

@@ -20,17 +20,17 @@ from .machinery import Config, Context, Rule, explorer
 from .solvers import Structured, structured_barrier
 
 
-def bai_allocation(mu_hat, sigma2, stages: int = STAGES, newton_steps: int = NEWTON_STEPS):
+def bai_allocation(mu_hat, sigma2, stages: int = STAGES, newton_steps: int = NEWTON_STEPS, active=True):
     K = mu_hat.shape[0]
     best = jnp.argmax(mu_hat)
     eye = jnp.eye(K, dtype=mu_hat.dtype)
     prob = maxmin_problem(mu_hat, sigma2, eye[best], eye, jnp.arange(K) != best)
     omega, _ = maxmin_allocation(prob, jnp.full(K, 1.0 / K, mu_hat.dtype), stages, newton_steps, growth=GROWTH,
-                                 mid_tol=MID_TOL)
+                                 mid_tol=MID_TOL, active=active)
     return omega
 
 
-def project_polytope(y, A, b, stages: int = STAGES, newton_steps: int = NEWTON_STEPS):
+def project_polytope(y, A, b, stages: int = STAGES, newton_steps: int = NEWTON_STEPS, active=True):
     """Euclidean projection of y onto {w in Delta : A w <= b} (y itself if that set has no interior):
     max -||w - y||^2 s.t. w > 0, b - A w > 0, 1^T w = 1 by the barrier method of ``solvers.structured_barrier``."""
     K, d = y.shape[0], b.shape[0]
@@ -44,7 +44,7 @@ def project_polytope(y, A, b, stages: int = STAGES, newton_steps: int = NEWTON_S
                       gap2=jnp.zeros(0, dt), coef=jnp.zeros((0, K), dt),
                       mask=jnp.zeros(0, bool), E=jnp.ones((1, K), dt), e=jnp.ones(1, dt))
     res = structured_barrier(prob, start, (K + d) / jnp.maximum(jnp.sum((start - y) ** 2), 1e-12), stages=stages,
-                             newton_steps=newton_steps, growth=GROWTH, mid_tol=MID_TOL)
+                             newton_steps=newton_steps, growth=GROWTH, mid_tol=MID_TOL, active=active)
     return jnp.where(interior & jnp.isfinite(res.x).all(), res.x, y)
 
 
@@ -53,8 +53,9 @@ def ptns_rule(stages: int = STAGES, newton_steps: int = NEWTON_STEPS) -> Rule:
         return jnp.zeros((), dtype)
 
     def step(state, ctx: Context):
-        y = bai_allocation(ctx.mu_hat, ctx.sigma2, stages, newton_steps)
-        w = jnp.maximum(project_polytope(y, ctx.A_hat, ctx.b_shift - ctx.shift, stages, newton_steps), 0.0)
+        y = bai_allocation(ctx.mu_hat, ctx.sigma2, stages, newton_steps, active=ctx.active)
+        w = jnp.maximum(project_polytope(y, ctx.A_hat, ctx.b_shift - ctx.shift, stages, newton_steps, ctx.active),
+                        0.0)
         return w / w.sum(), state
 
     return Rule(init=init, step=step)

@@ -201,7 +201,8 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
 
 
 def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_steps: int = 20, growth: float = 8.0,
-                       tol: float = NEWTON_TOL, mid_tol: float | None = None, linear: bool = False) -> BarrierResult:
+                       tol: float = NEWTON_TOL, mid_tol: float | None = None, linear: bool = False,
+                       active=True) -> BarrierResult:
     """The log-barrier method of ``barrier_maximize`` on a ``Structured`` problem, from the strictly feasible x0.
 
     Same schedule (t = t0 growth^k, k < ``stages``; backtracking over 1, 1/2, ..., 2^-30 with Armijo), but each
@@ -211,6 +212,10 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
     ``vmap`` a seed whose loop has ended keeps its iterate, so a seed's result never depends on its batch.
     ``linear`` (quad = 0: f0 is linear): a centred iterate takes the first Newton step of the next stage at once
     (the step at t growth comes from the same factorisation), instead of spending an iteration on the test.
+    ``active`` False: the answer is not used (a seed that is stopped, warming up or an idle slot of the batch), so
+    both loops end at once for it and it returns x0. Under ``vmap`` a batch's loops run until its slowest seed is
+    done, and a seed whose problem is garbage (an idle slot's initial state) would take every Newton step of every
+    stage and every line-search block: with ``active`` it costs none; the active seeds' iterates are unchanged.
     """
     x0 = jnp.asarray(x0)
     dt = x0.dtype
@@ -219,7 +224,7 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
     steps_all = 2.0 ** -jnp.arange(blocks * LINE_BLOCK, dtype=dt)
     steps_all = jnp.where(jnp.arange(blocks * LINE_BLOCK) < HALVINGS, steps_all, 0.0)
 
-    def line_search(x, dx, g, t, lin):
+    def line_search(x, dx, g, t, lin, live):
         Ldx = prob.L @ dx
         # phi at x by the same arithmetic as at the trial points (the Armijo test compares them)
         f_now = _phi_line(prob, x, dx, jnp.zeros(1, dt), t, lin, Ldx)[0]
@@ -227,7 +232,7 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
 
         def cond(st):
             j, found, _ = st
-            return (~found) & (j < blocks)
+            return (~found) & (j < blocks) & live
 
         def body(st):
             j, _, _ = st
@@ -242,10 +247,11 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
 
     def cond(st):
         x, k, i, t = st
-        return k < stages
+        return (k < stages) & active
 
     def body(st):
         x, k, i, t = st
+        live = (k < stages) & active  # under vmap the body also runs for finished seeds (then discarded)
         g_b, gf, dx_b, dx_f, lin = _newton_parts(prob, x, t, linear)
         g, dx = g_b - t * gf, dx_b + t * dx_f
         level = tol if mid_tol is None else jnp.where(k == stages - 1, tol, mid_tol)
@@ -254,9 +260,9 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
             step = ~(centred & (k == stages - 1))
             t_use = jnp.where(centred, t * growth, t)
             g, dx = g_b - t_use * gf, dx_b + t_use * dx_f
-            x_new = jax.lax.cond(step, lambda: line_search(x, dx, g, t_use, lin), lambda: x)
+            x_new = jax.lax.cond(step, lambda: line_search(x, dx, g, t_use, lin, live), lambda: x)
             return x_new, jnp.where(centred, k + 1, k), jnp.where(centred, 1, i + 1), t_use
-        x_new = jax.lax.cond(centred, lambda: x, lambda: line_search(x, dx, g, t, lin))
+        x_new = jax.lax.cond(centred, lambda: x, lambda: line_search(x, dx, g, t, lin, live))
         # a centred iterate moves on to the next stage (t grows), else one more Newton step
         return x_new, jnp.where(centred, k + 1, k), jnp.where(centred, 0, i + 1), jnp.where(centred, t * growth, t)
 
