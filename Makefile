@@ -80,6 +80,7 @@ report-mlcb: install
 # PRESET_ARGS_<paper>/<preset>: how to run one preset, never what (OVERRIDES come after and win). imdb's
 # [batch, 1365, 12] vertex arrays run ~2x faster in batches of 112 seeds than of 1000 (LAGEX, 1000 seeds: 5,388 vs
 # 2,766 seed-steps/s); the batch size never changes a result (README, "Same bits at every batch width").
+# (Each line handed to xargs -L1 is stripped: a line ending in a blank would be joined with the next.)
 # TNS_EVERY=m: lazy updates (spec section 6) for the Track-and-Stop family (LATS, CTnS, CTnS-WLag, PTnS), whose
 # barrier solve dominates the run: the allocation is recomputed every m rounds (stored in the hyperparameters
 # column; the default 1 is the paper's every round). m = 10 made setup1_hard's TnS family 4.7x faster
@@ -95,7 +96,7 @@ space := $() $()
 LAZY_lats := $(if $(filter-out 1,$(TNS_EVERY)),"++experiment.hyperparameters={$(subst $(space),$(comma),$(foreach a,lats ctns ctns_wlag ptns,$(a):{every:$(TNS_EVERY)}))}")
 reproduce-lats reproduce-submodular: reproduce-%: install
 	$(if $(filter true,$(RESUME)),,rm -rf $(RESULTS)/$*)
-	printf '%s\n' $(foreach p,$(PRESETS_$*),'$(p) $(PRESET_ARGS_$*/$(p))') | xargs -P $(PRESET_JOBS) -L1 sh -c \
+	printf '%s\n' $(foreach p,$(PRESETS_$*),'$(strip $(p) $(PRESET_ARGS_$*/$(p)))') | xargs -P $(PRESET_JOBS) -L1 sh -c \
 	    '$(BIN)/bandits-bench experiment=$*/$$0 "$$@" $(LAZY_$*) $(OVERRIDES) runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/$*/$$0'
 	$(BIN)/bandits-bench-report $(RESULTS)/$* --figures figures --paper paper
 

@@ -4,6 +4,7 @@ Pure functions from stored data frames (and meta.json dicts) to frames or Markdo
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from bandits.core.stats import mean_ci
@@ -33,13 +34,20 @@ def timings_markdown(paper, metas: list) -> str:
     if not rows:
         return "(no timings stored)\n"
     df = pd.DataFrame(rows)
-    jobs = pd.DataFrame([dict(experiment=m.get("experiment", {}).get("name"), job_wall=m.get("wall_time_s", 0.0))
-                         for m in metas])
+    def size(m):  # seeds x horizon (or cap) the job ran: presets can be shrunk (runner.max_seeds, max_horizon)
+        eff = m.get("effective", {})
+        return f"{eff['seeds']:,} x {eff['horizon']:,}" if "seeds" in eff and "horizon" in eff else "?"
+
+    jobs = pd.DataFrame([dict(experiment=m.get("experiment", {}).get("name"), job_wall=m.get("wall_time_s", 0.0),
+                              size=size(m), rss=m.get("peak_rss_mb") or np.nan) for m in metas])
     per_exp = jobs.groupby("experiment").agg(jobs=("job_wall", "size"), cpu_s=("job_wall", "sum"),
-                                             longest_job_s=("job_wall", "max"))
-    lines = ["| preset | jobs | sum of job wall times (s) | longest job (s) |", "|---|---|---|---|"]
+                                             longest_job_s=("job_wall", "max"), rss=("rss", "max"),
+                                             size=("size", lambda x: ", ".join(sorted(set(x)))))
+    lines = ["| preset | seeds x horizon | jobs | sum of job wall times (s) | longest job (s) | peak memory (GB) |",
+             "|---|---|---|---|---|---|"]
     for exp, r in per_exp.iterrows():
-        lines.append(f"| {exp} | {int(r.jobs)} | {r.cpu_s:,.0f} | {r.longest_job_s:,.0f} |")
+        rss = f"{r.rss / 1024:.1f}" if np.isfinite(r.rss) else "not recorded"
+        lines.append(f"| {exp} | {r['size']} | {int(r.jobs)} | {r.cpu_s:,.0f} | {r.longest_job_s:,.0f} | {rss} |")
     lines += ["", "Simulation time per (algorithm, problem), execution only (compilation apart):", "",
               "| preset | algorithm | hyperparameters | problem | run (s) | compile (s) |", "|---|---|---|---|---|---|"]
     for r in df.sort_values(["experiment", "problem", "algorithm", "hyperparameters"]).itertuples():

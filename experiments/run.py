@@ -373,6 +373,17 @@ def _job_failed(msg: str, out: Path, created: bool, lock: Path | None, multirun:
     sys.exit(status)
 
 
+def _peak_rss_mb():
+    """The process's peak resident memory so far in MiB (a multirun process's covers every job it ran before);
+    None where the platform does not report it."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / 1024.0 / (1024.0 if sys.platform == "darwin" else 1.0)  # macOS reports bytes, Linux KiB
+
+
 def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
     from hydra.core.hydra_config import HydraConfig
 
@@ -392,6 +403,7 @@ def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
         "git_revision": git_revision(Path(__file__).resolve().parent),
         "environment": env,
         "wall_time_s": wall,
+        "peak_rss_mb": _peak_rss_mb(),
         "timings": timings,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

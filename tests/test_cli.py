@@ -31,6 +31,7 @@ def test_every_preset_runs_and_stores_tidy_results(smoke_results):
             assert key in meta["environment"]
         assert "--xla_cpu_experimental_ynn_fusion_type=-reduce" in meta["environment"]["xla_flags"]
         assert meta["git_revision"] and meta["wall_time_s"] > 0 and meta["config"]["runner"]["max_horizon"] == 2000
+        assert 50 < meta["peak_rss_mb"] < 24 * 1024  # a JAX process holds more than 50 MB, and fits the machine
         runs = pd.read_parquet(d / "runs.parquet")
         curves = pd.read_parquet(d / "curves.parquet")
         assert {"algorithm", "env", "seed"} <= set(runs.columns)
