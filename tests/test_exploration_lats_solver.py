@@ -21,6 +21,17 @@ def x64():
         yield
 
 
+def random_instance(rng, K, d, b_low, b_high, shift=0.0):
+    """mu ~ N(1, 0.5^2), A ~ U[0, 1]^{d x K}, b ~ U[b_low, b_high]^d and F_hat(shift)'s vertices, LP optimum
+    and alternatives (draws in that order)."""
+    mu = rng.normal(1.0, 0.5, size=K)
+    A = rng.uniform(0, 1, size=(d, K))
+    b = rng.uniform(b_low, b_high, size=d)
+    verts = polytope.vertices(A, b, shift)
+    lp = polytope.lp_argmax(mu, verts)
+    return mu, A, b, verts, lp, polytope.alternatives(lp.policy, verts)
+
+
 def reference(gap2, coef, A, bs, B, restricted, w_starts):
     """SLSQP on the epigraph: max s - B z  s.t.  G_u(w) >= s, z >= 0, z >= A w - b, w in D; best of several starts."""
     K = coef.shape[1]
@@ -157,12 +168,7 @@ def test_structured_barrier_matches_the_autodiff_barrier():
     rng = np.random.default_rng(31)
     K, d = 5, 2
     for trial in range(5):
-        mu = rng.normal(1, 0.5, size=K)
-        A = rng.uniform(0, 1, size=(d, K))
-        b = rng.uniform(0.4, 0.8, size=d)
-        verts = polytope.vertices(A, b, 0.0)
-        lp = polytope.lp_argmax(mu, verts)
-        alt = polytope.alternatives(lp.policy, verts)
+        mu, A, b, verts, lp, alt = random_instance(rng, K, d, 0.4, 0.8)
         prob = maxmin_problem(jnp.asarray(mu), jnp.ones(K), lp.policy, verts.points, alt, 0.0, pen_A=A, pen_b=b,
                               bound=0.1)
         w0 = jnp.full(K, 1.0 / K)
@@ -196,12 +202,7 @@ def test_inactive_seeds_are_not_solved():
     rng = np.random.default_rng(5)
     ctxs, states = [], []
     while len(ctxs) < S:
-        mu = rng.normal(1.0, 0.5, size=K)
-        A = rng.uniform(0, 1, size=(d, K))
-        b = rng.uniform(0.3, 0.6, size=d)
-        verts = polytope.vertices(A, b, 0.02)
-        lp = polytope.lp_argmax(mu, verts)
-        alt = polytope.alternatives(lp.policy, verts)
+        mu, A, b, verts, lp, alt = random_instance(rng, K, d, 0.3, 0.6, shift=0.02)
         if not bool(lp.feasible) or not bool(alt.any()):
             continue
         ctxs.append(Context(n=jnp.int32(300), counts=jnp.asarray(rng.integers(20, 60, K), jnp.int32),
