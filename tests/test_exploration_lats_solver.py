@@ -223,3 +223,38 @@ def test_inactive_seeds_are_not_solved():
             assert np.abs(np.asarray(ref)[~act] - np.asarray(start)[~act]).max() > 1e-3
         else:  # PTnS: the unsolved BAI allocation and projection leave the uniform start
             assert not np.allclose(np.asarray(got)[~act], np.asarray(ref)[~act], atol=1e-6)
+
+
+def test_kkt_solve_matches_the_dense_solve_and_flags_indefinite_matrices():
+    """The barrier's Newton system [[H, E^T], [E, 0]] [u; y] = [r1; r2] by the unrolled Cholesky and the Schur
+    complement (``solvers.kkt_solve``) against NumPy's dense solve of the whole system, on random positive
+    definite H of the sizes the policies use (n = 2..14, p = 1..2; ill-conditioned ones included, as barrier
+    Hessians near the boundary are), one batch under vmap; an indefinite H gives non-finite entries."""
+    from bandits.exploration.solvers import cholesky_solve, kkt_solve
+    rng = np.random.default_rng(7)
+    for n in (3, 5, 9, 14):
+        for p in (1, 2):
+            Hs, Es, r1s, r2s = [], [], [], []
+            for i in range(16):
+                Q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+                eig = 10.0 ** rng.uniform(-6 if i % 2 else 0, 2, size=n)
+                H = (Q * eig) @ Q.T
+                dsc = 1.0 / np.sqrt(np.diag(H))  # unit diagonal, as the barrier scales it
+                Hs.append(dsc[:, None] * H * dsc[None, :])
+                Es.append(rng.normal(size=(p, n)))
+                r1s.append(rng.normal(size=(n, 2)))
+                r2s.append(rng.normal(size=(p, 2)))
+            H, E, r1, r2 = map(np.array, (Hs, Es, r1s, r2s))
+            got = np.asarray(jax.vmap(kkt_solve)(jnp.asarray(H), jnp.asarray(E), jnp.asarray(r1), jnp.asarray(r2)))
+            for j in range(len(H)):
+                kkt = np.block([[H[j], E[j].T], [E[j], np.zeros((p, p))]])
+                want = np.linalg.solve(kkt, np.concatenate([r1[j], r2[j]]))[:n]
+                # forward error of a backward-stable solve, for either method: eps cond |u| (the Schur route can
+                # lose cond(H) on top of cond(KKT))
+                scale = np.abs(want).max() * max(np.linalg.cond(kkt), np.linalg.cond(H[j]))
+                assert np.abs(got[j] - want).max() <= 1e-13 * scale, (n, p, j)
+            # cholesky_solve alone: H X = rhs
+            x = np.asarray(jax.vmap(cholesky_solve)(jnp.asarray(H), jnp.asarray(r1)))
+            np.testing.assert_allclose(np.einsum("bij,bjk->bik", H, x), r1, atol=1e-6)
+    bad = np.diag([1.0, -1.0, 1.0])
+    assert not np.isfinite(np.asarray(cholesky_solve(jnp.asarray(bad), jnp.ones((3, 1))))).all()

@@ -24,8 +24,10 @@ polytope constraints of restricted exploration directly.
 Two implementations: ``barrier_maximize`` (any f0 and slacks, derivatives by autodiff: the readable
 definition, kept as the reference) and ``structured_barrier``, the one the policies run: the same method on
 the one problem shape they need (``Structured``: a linear or separable quadratic objective, bounds, linear
-rows and the rows s < G_u(omega)) with derivatives written out, centrings that stop at a Newton-decrement
-tolerance and a blocked line search, both as ``while_loop``s.
+rows and the rows s < G_u(omega)) with derivatives written out, the Newton system solved by an unrolled
+Cholesky factorisation and a Schur complement (``kkt_solve``: a batched LAPACK call costs a call per tiny
+matrix on CPU), centrings that stop at a Newton-decrement tolerance and a blocked line search, both as
+``while_loop``s.
 """
 from __future__ import annotations
 
@@ -152,6 +154,61 @@ def _phi_line(prob: Structured, x, dx, steps, t, lin, Ldx):
     return jnp.where(ok, val, jnp.inf)
 
 
+def cholesky_solve(H, rhs):
+    """Solve H X = rhs for a small symmetric positive definite H [n, n] (rhs [n, r]): an unrolled Cholesky
+    factorisation H = L L^T without pivoting, then the two triangular solves.
+
+    Every entry is its own array (structure of arrays, as ``polytope.small_solve``): under ``vmap`` the batch of
+    small systems becomes a few hundred vectorised operations, where a batched LAPACK call costs a call per
+    matrix on CPU (n = 10: 0.4 against 1.5-3 us a system, ``benchmarks``-style median on the 2-core machine).
+    Only the lower triangle of H is read. A pivot that is not positive (H not numerically positive definite)
+    gives non-finite entries; the caller tests for them. Meant for n <= 16 (the graph has O(n^3) operations).
+    """
+    n, r = H.shape[-1], rhs.shape[-1]
+    H, rhs = jax.lax.optimization_barrier((H, rhs))  # built once (a fused producer would be redone per entry)
+    L = [[None] * n for _ in range(n)]
+    inv = [None] * n
+    for j in range(n):
+        s = H[j, j]
+        for k in range(j):
+            s = s - L[j][k] * L[j][k]
+        L[j][j] = jnp.sqrt(s)  # NaN for s < 0
+        inv[j] = 1.0 / L[j][j]
+        for i in range(j + 1, n):
+            s = H[i, j]
+            for k in range(j):
+                s = s - L[i][k] * L[j][k]
+            L[i][j] = s * inv[j]
+    cols = []
+    for c in range(r):
+        y = [None] * n
+        for i in range(n):  # L y = rhs
+            s = rhs[i, c]
+            for k in range(i):
+                s = s - L[i][k] * y[k]
+            y[i] = s * inv[i]
+        x = [None] * n
+        for i in reversed(range(n)):  # L^T x = y
+            s = y[i]
+            for k in range(i + 1, n):
+                s = s - L[k][i] * x[k]
+            x[i] = s * inv[i]
+        cols.append(jnp.stack(x))
+    return jax.lax.optimization_barrier(jnp.stack(cols, axis=-1))
+
+
+def kkt_solve(H, E, r1, r2):
+    """The equality-constrained Newton system [[H, E^T], [E, 0]] [u; y] = [r1; r2] for H [n, n] positive
+    definite and E [p, n] of full row rank (r1 [n, r], r2 [p, r]), by the Schur complement: H [W V] = [E^T r1],
+    S = E W (positive definite), S y = E V - r2, u = V - W y. Returns u [n, r] (non-finite if H or S is not
+    numerically positive definite)."""
+    p = E.shape[0]
+    WV = cholesky_solve(H, jnp.concatenate([E.T, r1], axis=1))
+    W, V = WV[:, :p], WV[:, p:]
+    y = cholesky_solve(E @ W, E @ V - r2)
+    return V - W @ y
+
+
 def _newton_parts(prob: Structured, x, t, linear: bool):
     """The Newton step of phi_t under E x = e in two parts: (g_b, gf, dx_b, dx_f, lin) with the gradient
     g = g_b - t gf and the step dx = dx_b + t dx_f (gf = grad f0; ``linear``: f0 is linear, so the Hessian does
@@ -185,6 +242,9 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
         Hww = _outer_sum(r, r, beta) + jnp.diag(((2.0 * rho * alpha)[:, None] * r).sum(0) * iw)
         Hws = -((rho2 * alpha)[:, None] * r).sum(0)
         H = H.at[:K, :K].add(Hww).at[:K, K].add(Hws).at[K, :K].add(Hws).at[K, K].add(rho2.sum())
+    # the Newton system by ``kkt_solve`` (unrolled Cholesky of H, Schur complement for E x = e): H is positive
+    # definite whenever every variable has curvature (bounds and linear rows give it, the rows s < G_u are
+    # concave in (omega, s)); otherwise the solution is non-finite and the step is 0 (below).
     # symmetric diagonal scaling D H D (unit diagonal) before the solve: barrier Hessians mix curvatures of
     # 1 / slack^2 ~ t^2 with O(1) ones, and a regularisation relative to the whole trace would swamp the latter;
     H = 0.5 * (H + H.T)
@@ -192,10 +252,9 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
     Hs = dsc[:, None] * H * dsc[None, :] + 1e-14 * jnp.eye(n, dtype=dt)
     Es = prob.E * dsc[None, :]
     p = prob.E.shape[0]
-    kkt = jnp.block([[Hs, Es.T], [Es, jnp.zeros((p, p), dt)]])
-    rhs = jnp.stack([jnp.concatenate([-dsc * g, prob.e - prob.E @ x]), jnp.concatenate([dsc * gf, jnp.zeros(p, dt)])],
-                    axis=1)
-    sol = dsc[:, None] * jnp.linalg.solve(kkt, rhs)[:n]
+    r1 = jnp.stack([-dsc * g, dsc * gf], axis=1)  # [n, 2]: the step at t = 0 and its derivative in t
+    r2 = jnp.stack([prob.e - prob.E @ x, jnp.zeros(p, dt)], axis=1)  # [p, 2]
+    sol = dsc[:, None] * kkt_solve(Hs, Es, r1, r2)
     sol = jnp.where(jnp.isfinite(sol).all(), sol, 0.0)
     return g, gf, sol[:, 0], sol[:, 1], lin
 
