@@ -131,7 +131,14 @@ def structured_objective(prob: Structured, x):
 
 def _outer_sum(u, v, weight):
     """sum_s weight_s u_s v_s^T for u [S, a], v [S, b]."""
-    return (u * weight[:, None]).T @ v
+    return ((u * weight[:, None])[:, :, None] * v[:, None, :]).sum(0)
+
+
+def _mv(M, v):
+    """M v for M [..., k], v [k], as a product and a sum: the products in this solver are tiny and batched by
+    ``vmap``; as dot_generals they become one small (YNNPACK) matrix call per batch each, as elementwise
+    operations they fuse with their neighbours."""
+    return (M * v).sum(-1)
 
 
 def _phi_line(prob: Structured, x, dx, steps, t, lin, Ldx):
@@ -141,13 +148,13 @@ def _phi_line(prob: Structured, x, dx, steps, t, lin, Ldx):
     lin_s = lin[None, :] + steps[:, None] * Ldx[None, :]  # [B, m]
     bound = jnp.where(prob.lower[None, :], xs, 1.0)
     ok = jnp.all(lin_s > 0, axis=-1) & jnp.all(bound > 0, axis=-1)
-    val = -t * (xs @ prob.c - (prob.quad[None, :] * (xs - prob.y[None, :]) ** 2).sum(-1))
+    val = -t * (_mv(xs, prob.c) - (prob.quad[None, :] * (xs - prob.y[None, :]) ** 2).sum(-1))
     val = val - jnp.sum(jnp.log(jnp.where(lin_s > 0, lin_s, 1.0)), -1) - jnp.sum(jnp.log(jnp.where(bound > 0, bound,
                                                                                                    1.0)), -1)
     if prob.gap2.shape[0] > 0:
         w = xs[:, :K]
         inv = 1.0 / jnp.where(w > 0, w, 1.0)
-        q = jnp.where(prob.mask[None, :], inv @ prob.coef.T, 1.0)  # [B, S]
+        q = jnp.where(prob.mask[None, :], (inv[:, None, :] * prob.coef[None, :, :]).sum(-1), 1.0)  # [B, S]
         sl = jnp.where(prob.mask[None, :], prob.gap2[None, :] / (2.0 * q) - xs[:, K:K + 1], 1.0)
         ok = ok & jnp.all(w > 0, axis=-1) & jnp.all(sl > 0, axis=-1)
         val = val - jnp.sum(jnp.log(jnp.where(sl > 0, sl, 1.0)), -1)
@@ -205,8 +212,10 @@ def kkt_solve(H, E, r1, r2):
     p = E.shape[0]
     WV = cholesky_solve(H, jnp.concatenate([E.T, r1], axis=1))
     W, V = WV[:, :p], WV[:, p:]
-    y = cholesky_solve(E @ W, E @ V - r2)
-    return V - W @ y
+    EW = (E[:, :, None] * W[None, :, :]).sum(1)  # [p, p] (elementwise: see ``_mv``)
+    EV = (E[:, :, None] * V[None, :, :]).sum(1)
+    y = cholesky_solve(EW, EV - r2)
+    return V - (W[:, :, None] * y[None, :, :]).sum(1)
 
 
 def _newton_parts(prob: Structured, x, t, linear: bool):
@@ -217,12 +226,12 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
     n = x.shape[0]
     dt = x.dtype
     K = prob.coef.shape[1]
-    lin = prob.l0 + prob.L @ x
+    lin = prob.l0 + _mv(prob.L, x)
     a = 1.0 / lin
     bound = jnp.where(prob.lower, x, 1.0)
     inv_b = jnp.where(prob.lower, 1.0 / bound, 0.0)
     gf = prob.c - 2.0 * prob.quad * (x - prob.y)
-    g = -prob.L.T @ a - inv_b  # the barrier part g_b
+    g = -_mv(prob.L.T, a) - inv_b  # the barrier part g_b
     H = _outer_sum(prob.L, prob.L, a * a) + jnp.diag(inv_b * inv_b)
     if not linear:
         g, gf = g - t * gf, jnp.zeros_like(gf)
@@ -231,7 +240,7 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
         w, s = x[:K], x[K]
         iw = 1.0 / w
         r = prob.coef * (iw * iw)[None, :]  # -dq/dw  [S, K]
-        q = jnp.where(prob.mask, prob.coef @ iw, 1.0)
+        q = jnp.where(prob.mask, _mv(prob.coef, iw), 1.0)
         sig = jnp.where(prob.mask, prob.gap2 / (2.0 * q) - s, 1.0)
         rho = jnp.where(prob.mask, 1.0 / sig, 0.0)
         alpha = prob.gap2 / (2.0 * q * q)  # dG/dw = alpha r
@@ -253,7 +262,7 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
     Es = prob.E * dsc[None, :]
     p = prob.E.shape[0]
     r1 = jnp.stack([-dsc * g, dsc * gf], axis=1)  # [n, 2]: the step at t = 0 and its derivative in t
-    r2 = jnp.stack([prob.e - prob.E @ x, jnp.zeros(p, dt)], axis=1)  # [p, 2]
+    r2 = jnp.stack([prob.e - _mv(prob.E, x), jnp.zeros(p, dt)], axis=1)  # [p, 2]
     sol = dsc[:, None] * kkt_solve(Hs, Es, r1, r2)
     sol = jnp.where(jnp.isfinite(sol).all(), sol, 0.0)
     return g, gf, sol[:, 0], sol[:, 1], lin
@@ -284,10 +293,10 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
     steps_all = jnp.where(jnp.arange(blocks * LINE_BLOCK) < HALVINGS, steps_all, 0.0)
 
     def line_search(x, dx, g, t, lin, live):
-        Ldx = prob.L @ dx
+        Ldx = _mv(prob.L, dx)
         # phi at x by the same arithmetic as at the trial points (the Armijo test compares them)
         f_now = _phi_line(prob, x, dx, jnp.zeros(1, dt), t, lin, Ldx)[0]
-        slope = jnp.minimum(g @ dx, 0.0)
+        slope = jnp.minimum(_mv(g, dx), 0.0)
 
         def cond(st):
             j, found, _ = st
@@ -314,7 +323,7 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
         g_b, gf, dx_b, dx_f, lin = _newton_parts(prob, x, t, linear)
         g, dx = g_b - t * gf, dx_b + t * dx_f
         level = tol if mid_tol is None else jnp.where(k == stages - 1, tol, mid_tol)
-        centred = (-(g @ dx) / 2.0 <= level) | (i >= newton_steps)
+        centred = (-_mv(g, dx) / 2.0 <= level) | (i >= newton_steps)
         if linear:  # centred: the first step of the next stage right away (none after the last stage)
             step = ~(centred & (k == stages - 1))
             t_use = jnp.where(centred, t * growth, t)
