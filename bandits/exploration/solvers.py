@@ -167,7 +167,8 @@ def cholesky_solve(H, rhs):
 
     Every entry is its own array (structure of arrays, as ``polytope.small_solve``): under ``vmap`` the batch of
     small systems becomes a few hundred vectorised operations, where a batched LAPACK call costs a call per
-    matrix on CPU (n = 10: 0.4 against 1.5-3 us a system, ``benchmarks``-style median on the 2-core machine).
+    matrix on CPU (n = 10: 0.4 against 1.5-3 us a system in a one-off measurement on the 2-core VM; the
+    runner-level effect is in ``benchmarks/lats.py`` and the README).
     Only the lower triangle of H is read. A pivot that is not positive (H not numerically positive definite)
     gives non-finite entries; the caller tests for them. Meant for n <= 16 (the graph has O(n^3) operations).
     """
