@@ -232,7 +232,7 @@ def test_kkt_solve_matches_the_dense_solve_and_flags_indefinite_matrices():
     Hessians near the boundary are), one batch under vmap; an indefinite H gives non-finite entries."""
     from bandits.exploration.solvers import cholesky_solve, kkt_solve
     rng = np.random.default_rng(7)
-    for n in (3, 5, 9, 14):
+    for n in (3, 9, 14):
         for p in (1, 2):
             Hs, Es, r1s, r2s = [], [], [], []
             for i in range(16):
