@@ -129,16 +129,21 @@ def structured_objective(prob: Structured, x):
     return prob.c @ x - jnp.sum(prob.quad * (x - prob.y) ** 2)
 
 
-def _outer_sum(u, v, weight):
-    """sum_s weight_s u_s v_s^T for u [S, a], v [S, b]."""
-    return ((u * weight[:, None])[:, :, None] * v[:, None, :]).sum(0)
-
-
 def _mv(M, v):
     """M v for M [..., k], v [k], as a product and a sum: the products in this solver are tiny and batched by
     ``vmap``; as dot_generals they become one small (YNNPACK) matrix call per batch each, as elementwise
     operations they fuse with their neighbours."""
     return (M * v).sum(-1)
+
+
+def _mm(A, B):
+    """A B for A [a, k], B [k, b], elementwise as ``_mv``."""
+    return (A[:, :, None] * B[None, :, :]).sum(1)
+
+
+def _outer_sum(u, v, weight):
+    """sum_s weight_s u_s v_s^T for u [S, a], v [S, b]."""
+    return _mm((u * weight[:, None]).T, v)
 
 
 def _phi_line(prob: Structured, x, dx, steps, t, lin, Ldx):
@@ -154,7 +159,7 @@ def _phi_line(prob: Structured, x, dx, steps, t, lin, Ldx):
     if prob.gap2.shape[0] > 0:
         w = xs[:, :K]
         inv = 1.0 / jnp.where(w > 0, w, 1.0)
-        q = jnp.where(prob.mask[None, :], (inv[:, None, :] * prob.coef[None, :, :]).sum(-1), 1.0)  # [B, S]
+        q = jnp.where(prob.mask[None, :], _mm(inv, prob.coef.T), 1.0)  # [B, S]
         sl = jnp.where(prob.mask[None, :], prob.gap2[None, :] / (2.0 * q) - xs[:, K:K + 1], 1.0)
         ok = ok & jnp.all(w > 0, axis=-1) & jnp.all(sl > 0, axis=-1)
         val = val - jnp.sum(jnp.log(jnp.where(sl > 0, sl, 1.0)), -1)
@@ -213,10 +218,8 @@ def kkt_solve(H, E, r1, r2):
     p = E.shape[0]
     WV = cholesky_solve(H, jnp.concatenate([E.T, r1], axis=1))
     W, V = WV[:, :p], WV[:, p:]
-    EW = (E[:, :, None] * W[None, :, :]).sum(1)  # [p, p] (elementwise: see ``_mv``)
-    EV = (E[:, :, None] * V[None, :, :]).sum(1)
-    y = cholesky_solve(EW, EV - r2)
-    return V - (W[:, :, None] * y[None, :, :]).sum(1)
+    y = cholesky_solve(_mm(E, W), _mm(E, V) - r2)
+    return V - _mm(W, y)
 
 
 def _newton_parts(prob: Structured, x, t, linear: bool):
