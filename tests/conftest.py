@@ -1,12 +1,40 @@
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+CACHE_ENV = "JAX_COMPILATION_CACHE_DIR"
+
+
+def pytest_configure(config):
+    """One persistent XLA compilation cache for the whole test session (both pytest-xdist workers and every CLI
+    subprocess inherit it through the environment): the suite compiles many identical programs in different
+    tests and processes (the contract's narrow width in the wide-batch test, a preset in several CLI tests),
+    and a cache hit returns the same executable, so results are unchanged. A cache the user set is kept (and
+    reused across sessions); otherwise a fresh directory per session, removed at the end."""
+    if hasattr(config, "workerinput") or os.environ.get(CACHE_ENV):
+        return  # an xdist worker inherits the controller's directory; a user's own cache is respected
+    path = tempfile.mkdtemp(prefix="bandits-xla-cache-")
+    config._bandits_xla_cache = path
+    os.environ[CACHE_ENV] = path
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.3")
+    if "jax" in sys.modules:  # imported before this hook (by a plugin): point its config at the directory too
+        import jax
+
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.3)
+
+
+def pytest_unconfigure(config):
+    path = getattr(config, "_bandits_xla_cache", None)
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def run_cli(args, cwd, env_extra=None, timeout=900, tool="bandits-bench"):
