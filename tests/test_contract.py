@@ -28,10 +28,10 @@ def _example(paper_name):
     return paper, problem, hps
 
 
-def _run(paper, sim, seeds, batch_size=1000, horizon=100):
+def _run(paper, sim, seeds, batch_size=1000, horizon=100, refill=True):
     # stopping-time papers: one chunk under the cap is enough to exercise refilling, stops and censoring
     cfg = RunConfig(horizon=horizon if paper.mode == "fixed" else 64, chunk=64, batch_size=batch_size,
-                    progress=False)
+                    progress=False, refill=refill)
     if paper.mode == "stopping":
         res = run_until_stopped(sim, seeds, cfg)
         return {"tau": res.stopping_time, **res.metrics}
