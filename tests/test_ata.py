@@ -49,9 +49,13 @@ SLOW = pytest.mark.slow  # each (power, n) compiles OFTA and GTA: one entry per 
 
 
 @pytest.mark.parametrize("power,n,tt,rt", [
-    (0.5, 17, 1.26, 1.74), pytest.param(0.5, 51, 3.03, 2.17, marks=SLOW), pytest.param(0.5, 153, 9.1, 2.17, marks=SLOW),
+    (0.5, 17, 1.26, 1.74),
+    pytest.param(0.5, 51, 3.03, 2.17, marks=SLOW),
+    pytest.param(0.5, 153, 9.1, 2.17, marks=SLOW),
     pytest.param(0.5, 459, 27.3, 2.17, marks=SLOW),
-    pytest.param(1.0, 17, 2.1, 1.58, marks=SLOW), pytest.param(1.0, 51, 6.29, 1.58, marks=SLOW), (1.0, 153, 18.87, 1.58),
+    pytest.param(1.0, 17, 2.1, 1.58, marks=SLOW),
+    pytest.param(1.0, 51, 6.29, 1.58, marks=SLOW),
+    (1.0, 153, 18.87, 1.58),
 ])
 def test_ofta_ratios_match_tables_1_and_2(power, n, tt, rt):
     """OFTA vs GTA is a pure function of the clock model: expectations, so a short horizon suffices."""

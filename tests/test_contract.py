@@ -1,6 +1,6 @@
 """The contract every registered algorithm of every paper keeps (the core's promises, checked per algorithm).
 
-* shapes, and same seed -> same bits whatever the batch width, the neighbours and the repeat
+* shapes, and same seed -> same bits beside any neighbours, on repeat and whatever the batch width
   (``test_contract_wide.py``, a file of its own for pytest-xdist);
 * the learner never sees the oracle: its view holds no oracle array, and poisoning the oracle (NaN / -1)
   leaves its actions unchanged. Oracle baselines (OFTA, ...) must declare ``sees_oracle``.
