@@ -23,12 +23,12 @@ def pytest_configure(config):
     path = tempfile.mkdtemp(prefix="bandits-xla-cache-")
     config._bandits_xla_cache = path
     os.environ[CACHE_ENV] = path
-    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.3")
+    min_secs = os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.3")
     if "jax" in sys.modules:  # imported before this hook (by a plugin): point its config at the directory too
         import jax
 
         jax.config.update("jax_compilation_cache_dir", path)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.3)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", float(min_secs))
 
 
 def pytest_unconfigure(config):

@@ -15,7 +15,7 @@ from jax import lax
 
 import examples.explore_then_commit  # noqa: F401 -- plugins register algorithms too
 import examples.gaussian_bai  # noqa: F401
-from bandits.core import RunConfig, log_grid, run_fixed_horizon, run_until_stopped, streams
+from bandits.core import streams
 from bandits.core.experiment import discover_papers
 
 PAPERS = discover_papers()
@@ -26,16 +26,6 @@ def _example(paper_name):
     paper = PAPERS.get(paper_name)
     problem, hps = paper.example()
     return paper, problem, hps
-
-
-def _run(paper, sim, seeds, batch_size=1000, horizon=100, refill=True):
-    # stopping-time papers: one chunk under the cap is enough to exercise refilling, stops and censoring
-    cfg = RunConfig(horizon=horizon if paper.mode == "fixed" else 64, chunk=64, batch_size=batch_size,
-                    progress=False, refill=refill)
-    if paper.mode == "stopping":
-        res = run_until_stopped(sim, seeds, cfg)
-        return {"tau": res.stopping_time, **res.metrics}
-    return run_fixed_horizon(sim, seeds, cfg, log_grid(horizon, 6)).metrics
 
 
 def _poison(tree):

@@ -21,13 +21,25 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bandits.core import RunConfig, log_grid, run_fixed_horizon, run_until_stopped
 from bandits.core.experiment import build_simulation
-from test_contract import CASES, PAPERS, _example, _run
+from test_contract import CASES, PAPERS, _example
 
 IDS = [f"{p}:{a}" for p, a in CASES]
 # CTnS: the algorithm whose stopping times moved with the width before the fix
 WIDE_BY_DEFAULT = {(p, PAPERS.get(p).reference) for p in PAPERS.names()} | {("lats", "ctns")}
 WIDE_CASES = [pytest.param(p, a, marks=() if (p, a) in WIDE_BY_DEFAULT else pytest.mark.slow) for p, a in CASES]
+
+
+def _run(paper, sim, seeds, batch_size, refill=True):
+    """Fixed-horizon papers: 100 rounds in chunks of 64 (a ragged last chunk); stopping-time papers: a cap of one
+    chunk, enough to exercise refilling, stops and censoring."""
+    horizon = 100 if paper.mode == "fixed" else 64
+    cfg = RunConfig(horizon=horizon, chunk=64, batch_size=batch_size, progress=False, refill=refill)
+    if paper.mode == "stopping":
+        res = run_until_stopped(sim, seeds, cfg)
+        return {"tau": res.stopping_time, **res.metrics}
+    return run_fixed_horizon(sim, seeds, cfg, log_grid(horizon, 6)).metrics
 
 
 def _simulation(paper_name, algorithm):
