@@ -52,6 +52,7 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch,
 
 def test_usm_algorithms_keep_the_contract_on_the_usm_example():
     import test_contract as tc
+    import test_contract_wide as tcw
 
     from bandits.core.experiment import build_simulation
     from bandits.submodular.paper import PAPER, example_usm
@@ -59,7 +60,7 @@ def test_usm_algorithms_keep_the_contract_on_the_usm_example():
     problem, hps = example_usm()
     for name in ["odg"]:  # the paper's USM algorithm (odg_fixed, random_set share its code path or are trivial)
         sim = build_simulation(PAPER, name, problem, hps.get(name, {}))
-        full, alone = tc._run(PAPER, sim, range(3)), tc._run(PAPER, sim, [2])
+        full, alone = tcw._run(PAPER, sim, range(3), 16), tcw._run(PAPER, sim, [2], 16)
         for k, v in full.items():
             assert np.all(np.isfinite(v)), (name, k)
             np.testing.assert_array_equal(np.asarray(v)[2], np.asarray(alone[k])[0], err_msg=f"{name} {k}")
