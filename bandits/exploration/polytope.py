@@ -184,6 +184,7 @@ def _reduced_solve(A_hat, cols):
     return jnp.concatenate(xs, axis=0)[order], jnp.concatenate(regs, axis=0)[order]
 
 
+@jax.jit
 def vertex_basis(A_hat, b) -> VertexBasis:
     """x0, x1 of every subset S: [G_S; 1^T] [x0 x1] = [[h0_S; 1] [h1_S; 0]] (solved on the free arms only)."""
     A_hat = jnp.asarray(A_hat)
@@ -199,6 +200,7 @@ class Vertices(NamedTuple):
     feasible: jax.Array  # bool[M]  a genuine vertex of F_hat(c)
 
 
+@jax.jit
 def vertices_at(basis: VertexBasis, c=0.0) -> Vertices:
     """x(c) = x0 + c x1, masked to regular systems whose point satisfies G x <= h0 + c h1 (+ tol)."""
     x = basis.x0 + c * basis.x1
@@ -214,6 +216,7 @@ def _feasible_points(x, G, h):
     return (x >= -tol * (1.0 + jnp.abs(h[:K]))).all(-1) & (Ax <= h[K:] + tol * (1.0 + jnp.abs(h[K:]))).all(-1)
 
 
+@jax.jit
 def vertices(A_hat, b, c=0.0) -> Vertices:
     """All vertices of F_hat(c) = {pi in Delta_K : A_hat pi <= b + c} (with duplicates where degenerate).
 
@@ -235,6 +238,7 @@ class LPSolution(NamedTuple):
     feasible: jax.Array  # bool  F_hat nonempty
 
 
+@jax.jit
 def lp_argmax(mu, verts: Vertices) -> LPSolution:
     """pi_t = argmax_{pi in F_hat} mu^T pi, as the best feasible vertex."""
     values = jnp.where(verts.feasible, verts.points @ mu, -jnp.inf)
@@ -242,6 +246,7 @@ def lp_argmax(mu, verts: Vertices) -> LPSolution:
     return LPSolution(policy=verts.points[i], value=values[i], index=i.astype(jnp.int32), feasible=verts.feasible.any())
 
 
+@jax.jit
 def alternatives(pi, verts: Vertices) -> jax.Array:
     """bool[M]: the feasible vertices u != pi (the alternative set of Proposition 1, spec section 3)."""
     far = jnp.max(jnp.abs(verts.points - pi[None, :]), axis=-1) > _tol(SAME_TOL, verts.points.dtype)

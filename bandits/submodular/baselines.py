@@ -196,7 +196,7 @@ def meta_frank_wolfe(blocks, caps, horizon: int, L: int = 20, gradient_samples: 
         raise ValueError(f"gradient_samples must be null (exact) or an integer >= 1, got {gradient_samples!r}")
     D = max(1.0, float(k), k * math.log(n / k))
     project = lambda z: project_partition_top(z, blocks_np, caps_np)  # noqa: E731
-    x1 = project(jnp.full(n, math.log(k / n), dtype))
+    x1 = jax.jit(project)(jnp.full(n, math.log(k / n), dtype))  # one compile (not one per op)
     learner = oda(project, x1, D, step="fixed", horizon=horizon)
     delta = 1.0 / L
 

@@ -113,7 +113,7 @@ def online_continuous_greedy(
     blocks_j, caps_j = jnp.asarray(blocks_np), jnp.asarray(caps_np)
     D = max(1.0, float(k), k * math.log(n / k))
     project = lambda z: project_partition_top(z, blocks_np, caps_np)  # noqa: E731  (sort-free, = project_partition)
-    x1 = project(jnp.full(n, math.log(k / n), dtype))  # Π^KL_{B(M)}((k/n)·1)
+    x1 = jax.jit(project)(jnp.full(n, math.log(k / n), dtype))  # Π^KL_{B(M)}((k/n)·1), one compile (not one per op)
     learner = oda(project, x1, D, step=step, horizon=horizon)
     delta = 1.0 / L
     weights = step_weights(L, dtype)
