@@ -29,6 +29,9 @@ HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i
                     "--package", "-p", "--shell-completion", "-sc")
 LOCK = ".bandits-run.lock"
 FAILURE_LOG = "BANDITS_BENCH_FAILURE_LOG"
+# Jobs the precheck has prepared, by ``_prepared_key``: a job that the basic launcher runs in this process takes its
+# plan from here instead of building its problems and simulations (comparators, lower bounds) a second time.
+PREPARED: dict = {}
 # results depend on these runner keys; the others (progress, batch size, ...) never change a number
 RESULT_RUNNER_KEYS = ("chunk", "stopping_chunk", "base_seed", "rng", "x64", "max_horizon", "max_seeds", "checkpoints")
 
@@ -215,6 +218,11 @@ def _lock_is_live(lock: Path) -> bool:
     return True
 
 
+def _prepared_key(container: dict, x64: bool) -> str:
+    """A job's identity for ``PREPARED``: its experiment and runner settings, and the dtype it is built in."""
+    return json.dumps([container.get("experiment"), container.get("runner"), x64], sort_keys=True, default=str)
+
+
 def check_writable(out: Path) -> None:
     """The output directory can be created and written (checked before Hydra creates it)."""
     probe = out
@@ -259,6 +267,7 @@ def precheck(argv: list[str]) -> None:
     extra = [f"hydra.searchpath=[{','.join('file://' + str(d) for d in search[:-1])}]"] \
         if len(search) > 1 and not any(o.lstrip("+").startswith("hydra.searchpath") for o in overrides) else []
     jobs = _job_overrides(overrides, multirun)
+    PREPARED.clear()  # only this command's jobs
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
         for num, job_ov in enumerate(jobs):
             try:
@@ -267,10 +276,16 @@ def precheck(argv: list[str]) -> None:
             except Exception as e:  # Hydra's composition errors are multi-line: keep the reason and the hint
                 lines = [line.strip() for line in str(e).splitlines() if line.strip()]
                 raise UsageError(" ".join(lines[:2]) if lines else type(e).__name__) from None
-            _, _, runner, _ = prepare(cfg)
+            import jax
+
+            x64 = _wants_x64(cfg)
+            with jax.enable_x64(x64):  # the job's dtype (the job sets it for its process; this leaves it as it was)
+                prepared = prepare(cfg)
             out = Path(cfg.hydra.sweep.dir) / str(cfg.hydra.sweep.subdir) if multirun else Path(cfg.hydra.run.dir)
-            task = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
-            check_output_dir(out, OmegaConf.to_container(task, resolve=True), runner.resume)
+            task = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True)
+            check_output_dir(out, task, prepared[2].resume)  # prepared: (paper, spec, runner, plan)
+            if str(cfg.hydra.launcher.get("_target_", "")).endswith("BasicLauncher"):  # its jobs run in this process
+                PREPARED[_prepared_key(task, x64)] = prepared
 
 
 def plan_preset(preset: str, overrides=(), warn=None):
@@ -323,8 +338,10 @@ def job(cfg) -> str | None:
         import jax
 
         # float64 before anything is built: a paper that forces x64 gets float64 problems and simulations
-        jax.config.update("jax_enable_x64", _wants_x64(cfg))
-        paper, spec, runner, plan = prepare(cfg, warn=lambda msg: None)  # the precheck has warned already
+        x64 = _wants_x64(cfg)
+        jax.config.update("jax_enable_x64", x64)
+        prepared = PREPARED.pop(_prepared_key(container, x64), None)  # built by the precheck in this process
+        paper, spec, runner, plan = prepared or prepare(cfg, warn=lambda msg: None)  # the precheck has warned
         if check_output_dir(out, container, runner.resume) == "skip":
             print(f"skipped (complete results with the same config): {out}", file=sys.stderr)
             return str(out)
