@@ -39,10 +39,8 @@ def pytest_unconfigure(config):
 
 def run_cli(args, cwd, env_extra=None, timeout=900, tool="bandits-bench"):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
-    exe = BIN / tool
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", {"bandits-bench": "experiments.run",
-                                                                  "bandits-bench-report": "experiments.report"}[tool]]
-    return subprocess.run(cmd + list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(tool_command(tool) + list(args), cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -45,7 +46,7 @@ def ratios(profile_power, n, horizon=20_000, seeds=8):
 
 
 SLOW = pytest.mark.slow  # each (power, n) compiles OFTA and GTA: one entry per table in the default run (and
-# test_cli's report checks Table 1 at n = 153 from the presets), every entry with `make test-slow`
+# test_cli's report checks Table 1 at n = 17 from the presets), every entry with `make test-slow`
 
 
 @pytest.mark.parametrize("power,n,tt,rt", [
@@ -79,6 +80,7 @@ def window_round_times(name, p, grid, seeds=4, **hp):
     return np.diff(np.r_[0.0, rt]) / np.diff(np.r_[0, grid])
 
 
+@pytest.mark.slow  # statistical: 10^5 rounds per algorithm (make test-slow)
 def test_ata_average_round_time_approaches_ofta():
     """Theorem 4.2 / Figure column 3: ATA's round time converges to OFTA's (slowly: log regret)."""
     p = make_problem(8, 8, base=29.0, power=1.0)
@@ -165,13 +167,14 @@ def test_gta_round_matches_event_replay_over_all_workers():
     from bandits.allocation.gta import gta_round_time
 
     law = make_time_law("shifted_exponential")
+    round_time = jax.jit(gta_round_time, static_argnums=(3, 4))
     rng = np.random.default_rng(0)
     for trial in range(40):
         n, budget = int(rng.integers(1, 12)), int(rng.integers(1, 9))
         scales = rng.choice([1.0, 2.0, 3.0], size=n).astype(np.float32)  # repeated scales: ties are possible
         first = rng.integers(0, 3, size=n).astype(np.float32) if trial % 2 else rng.exponential(size=n).astype(np.float32)
         later = rng.exponential(size=max(budget - 1, 1)).astype(np.float32)
-        got = float(gta_round_time(jnp.asarray(first), jnp.asarray(later), jnp.asarray(scales), law, budget))
+        got = float(round_time(jnp.asarray(first), jnp.asarray(later), jnp.asarray(scales), law, budget))
         want = _gta_replay(first, later, scales, budget, lambda z, c: np.float32(c * (1 + z)))
         assert got == pytest.approx(want, rel=1e-6), (n, budget)
 

@@ -2,10 +2,14 @@
 
 * shapes, and same seed -> same bits beside any neighbours, on repeat and whatever the batch width
   (``test_contract_wide.py``, a file of its own for pytest-xdist);
-* the learner never sees the oracle: its view holds no oracle array, and poisoning the oracle (NaN / -1)
-  leaves its actions unchanged. Oracle baselines (OFTA, ...) must declare ``sees_oracle``.
+* the learner never sees the oracle: its view holds no oracle array, and the glue builds it from that view
+  alone. Oracle baselines (OFTA, CTnS, ...) declare ``sees_oracle``, get the oracle too, and must use it:
+  poisoning the oracle (NaN / -1) changes their actions.
 """
 from __future__ import annotations
+
+import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -16,7 +20,7 @@ from jax import lax
 import examples.explore_then_commit  # noqa: F401 -- plugins register algorithms too
 import examples.gaussian_bai  # noqa: F401
 from bandits.core import streams
-from bandits.core.experiment import discover_papers
+from bandits.core.experiment import build_simulation, discover_papers
 
 PAPERS = discover_papers()
 CASES = [(p, a) for p in PAPERS.names() if PAPERS.get(p).example is not None for a in PAPERS.get(p).algorithms]
@@ -37,7 +41,12 @@ def _poison(tree):
 
 
 def _actions(policy, problem, rounds=80):
-    """The policy's actions over ``rounds`` rounds against the true environment (seed 0)."""
+    """The policy's actions over ``rounds`` rounds against the true environment (seed 0), as one jitted program
+    (run eagerly, the setup would compile each of its small operations on its own: seconds per algorithm)."""
+    return jax.tree.map(np.asarray, jax.jit(lambda: _scan_actions(policy, problem, rounds))())
+
+
+def _scan_actions(policy, problem, rounds):
     key = jax.random.key(0)
     pol_noise = None if policy.sample is None else policy.sample(streams.sub(key, streams.POLICY), rounds,
                                                                   problem.known)
@@ -52,14 +61,14 @@ def _actions(policy, problem, rounds=80):
 
     init = (policy.init(problem.known), problem.env.reset(key, problem.params))
     _, acts = lax.scan(body, init, (env_noise, pol_noise, jnp.arange(rounds, dtype=jnp.int32)))
-    return jax.tree.map(np.asarray, acts)
+    return acts
 
 
 POLICIES = [(p, a) for p, a in CASES if PAPERS.get(p).algorithm(a).kind == "policy"]
 
 
 @pytest.mark.parametrize("paper_name,algorithm", POLICIES, ids=[f"{p}:{a}" for p, a in POLICIES])
-def test_learner_never_sees_the_oracle(paper_name, algorithm):
+def test_learner_never_sees_the_oracle(paper_name, algorithm, monkeypatch):
     paper, problem, hps = _example(paper_name)
     algo = paper.algorithm(algorithm)
     hp = hps.get(algorithm, {})
@@ -69,16 +78,30 @@ def test_learner_never_sees_the_oracle(paper_name, algorithm):
         leaf = np.asarray(leaf)
         assert not any(leaf.shape == h.shape and np.array_equal(leaf, h) for h in hidden), \
             f"{algorithm}: the learner's view contains an oracle array"
-    # 2. poisoning the oracle leaves a learner's actions unchanged
+    # 2. the glue (``build_simulation``) hands the builder the learner's view, and the oracle only to an algorithm
+    #    that declares ``sees_oracle``: nothing else of the problem (the policy then meets the environment only
+    #    through ``interact``'s observations)
     poisoned = problem._replace(oracle=_poison(problem.oracle))
-    build = (lambda p: algo.build(p.known, p.oracle, **hp)) if algo.sees_oracle else (lambda p: algo.build(p.known,
-                                                                                                          **hp))
-    clean, dirty = _actions(build(problem), problem), _actions(build(poisoned), problem)
-    same = all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(clean), jax.tree.leaves(dirty)))
+    received = []
+
+    @functools.wraps(algo.build)
+    def spy(*args, **kwargs):
+        received.append(args)
+        return algo.build(*args, **kwargs)
+
+    monkeypatch.setattr(type(paper), "algorithm", lambda self, name: dataclasses.replace(algo, build=spy))
+    build_simulation(paper, algorithm, poisoned, hp)
+    assert len(received) == 1
+    expected = (poisoned.known, poisoned.oracle) if algo.sees_oracle else (poisoned.known,)
+    assert len(received[0]) == len(expected) and all(a is b for a, b in zip(received[0], expected)), \
+        f"{algorithm}: its builder got {[type(a).__name__ for a in received[0]]}"
+    # 3. an algorithm that declares ``sees_oracle`` uses it: poisoning the oracle (NaN / -1) changes its actions.
+    #    (For the others the poisoned problem builds the same policy from the same view: nothing to run.)
     if algo.sees_oracle:
-        assert not same, f"{algorithm} declares sees_oracle but does not use the oracle"
-    else:
-        assert same, f"{algorithm}: actions changed when the oracle was poisoned"
+        clean = _actions(algo.build(problem.known, problem.oracle, **hp), problem)
+        dirty = _actions(algo.build(poisoned.known, poisoned.oracle, **hp), problem)
+        assert not all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(clean), jax.tree.leaves(dirty))), \
+            f"{algorithm} declares sees_oracle but does not use the oracle"
 
 
 def test_every_builtin_paper_has_an_example_for_the_contract():

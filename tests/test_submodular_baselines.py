@@ -233,6 +233,7 @@ def test_two_experts_subroutine_keeps_rw_guarantee_against_an_adversary():
     np.testing.assert_allclose(np.asarray(state.oda.cum_cost), -COST_SCALE * np.asarray(total), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow  # statistical: regret over seeds (make test-slow)
 def test_roughgarden_wang_learns_where_the_random_set_does_not():
     n, T = 8, 300
     fs = modular_usm(n, T, 0)

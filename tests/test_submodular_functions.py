@@ -121,6 +121,7 @@ def test_multilinear_extension_is_exact(seed):
                     assert np.isclose(g[i], exact_F(v, hi) - exact_F(v, lo), atol=1e-10), (name, i, x)
 
 
+@pytest.mark.slow  # statistical: Monte-Carlo estimates (make test-slow)
 def test_multilinear_equals_sampled_estimate():
     """Exact F and ∇F against Monte-Carlo estimates at float32, n = 12 (no enumeration)."""
     rng = np.random.default_rng(4)

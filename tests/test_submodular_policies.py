@@ -48,6 +48,7 @@ def test_greedy_path_and_weights():
     assert np.all(np.diff(w) > 0) and np.isclose(w[-1], 1 / 1.05) and np.isclose(w[0], 1.05**-20)
 
 
+@pytest.mark.slow  # statistical: the regret claim, four variants (make test-slow)
 def test_monotone_policy_beats_the_curvature_line_and_random():
     n, k, T = 9, 3, 300
     fs = iid_coverage(n, T, 0)
@@ -96,6 +97,7 @@ def test_marginal_gains_follow_the_double_greedy_chain():
         assert np.array_equal(X, Y) and np.array_equal(X, mask)
 
 
+@pytest.mark.slow  # statistical: the 1/2-regret claim (make test-slow)
 @pytest.mark.parametrize("family", ["er_cut", "fl_minus_cost"])
 def test_online_double_greedy_half_regret(family):
     n, T = 8, 400
