@@ -22,7 +22,9 @@ improving vertex exists iff an improving edge exists; for r > 0 it is the
 correct alternative set). Duplicate vertices (degenerate polytopes) are harmless
 for maxima and minima; ``alternatives`` removes the copies of pi_t itself.
 
-Every function follows the dtype of its inputs (float64 in this module's runs).
+Every function follows the dtype of its inputs (float64 in this module's runs). The public array functions are
+jitted: called eagerly (from tests, notebooks, setup code) they would compile each of their hundreds of small
+operations on its own (``vertices`` at K = 12, d = 3: 13 s eager, 1.6 s jitted); inside a jitted policy they inline.
 """
 from __future__ import annotations
 
