@@ -267,6 +267,8 @@ def precheck(argv: list[str]) -> None:
     extra = [f"hydra.searchpath=[{','.join('file://' + str(d) for d in search[:-1])}]"] \
         if len(search) > 1 and not any(o.lstrip("+").startswith("hydra.searchpath") for o in overrides) else []
     jobs = _job_overrides(overrides, multirun)
+    import jax
+
     PREPARED.clear()  # only this command's jobs
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
         for num, job_ov in enumerate(jobs):
@@ -276,14 +278,13 @@ def precheck(argv: list[str]) -> None:
             except Exception as e:  # Hydra's composition errors are multi-line: keep the reason and the hint
                 lines = [line.strip() for line in str(e).splitlines() if line.strip()]
                 raise UsageError(" ".join(lines[:2]) if lines else type(e).__name__) from None
-            import jax
-
             x64 = _wants_x64(cfg)
             with jax.enable_x64(x64):  # the job's dtype (the job sets it for its process; this leaves it as it was)
                 prepared = prepare(cfg)
+            _, _, runner, _ = prepared
             out = Path(cfg.hydra.sweep.dir) / str(cfg.hydra.sweep.subdir) if multirun else Path(cfg.hydra.run.dir)
             task = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True)
-            check_output_dir(out, task, prepared[2].resume)  # prepared: (paper, spec, runner, plan)
+            check_output_dir(out, task, runner.resume)
             if str(cfg.hydra.launcher.get("_target_", "")).endswith("BasicLauncher"):  # its jobs run in this process
                 PREPARED[_prepared_key(task, x64)] = prepared
 

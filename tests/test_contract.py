@@ -32,6 +32,15 @@ def _example(paper_name):
     return paper, problem, hps
 
 
+def assert_view_hides_the_oracle(problem, label):
+    """The learner's view (``problem.known``) holds no array of the environment's parameters or of the oracle."""
+    hidden = [np.asarray(x) for x in jax.tree.leaves((problem.params, problem.oracle)) if np.size(x) > 1]
+    for leaf in jax.tree.leaves(problem.known):
+        leaf = np.asarray(leaf)
+        assert not any(leaf.shape == h.shape and np.array_equal(leaf, h) for h in hidden), \
+            f"{label}: the learner's view contains an oracle array"
+
+
 def _poison(tree):
     def leaf(x):
         x = jnp.asarray(x)
@@ -73,11 +82,7 @@ def test_learner_never_sees_the_oracle(paper_name, algorithm, monkeypatch):
     algo = paper.algorithm(algorithm)
     hp = hps.get(algorithm, {})
     # 1. the learner's view holds no array of the environment's parameters or of the oracle
-    hidden = [np.asarray(x) for x in jax.tree.leaves((problem.params, problem.oracle)) if np.size(x) > 1]
-    for leaf in jax.tree.leaves(problem.known):
-        leaf = np.asarray(leaf)
-        assert not any(leaf.shape == h.shape and np.array_equal(leaf, h) for h in hidden), \
-            f"{algorithm}: the learner's view contains an oracle array"
+    assert_view_hides_the_oracle(problem, algorithm)
     # 2. the glue (``build_simulation``) hands the builder the learner's view, and the oracle only to an algorithm
     #    that declares ``sees_oracle``: nothing else of the problem (the policy then meets the environment only
     #    through ``interact``'s observations)

@@ -10,7 +10,6 @@ checked on the USM example here.
 from __future__ import annotations
 
 
-import jax
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,14 +54,13 @@ def test_usm_algorithms_keep_the_contract_on_the_usm_example():
     """The contract (tests/test_contract*.py) on the USM example: seed alone = seed in a batch, finite metrics, and
     a learner's view that holds no array of the environment or the oracle."""
     import test_contract_wide as tcw
+    from test_contract import assert_view_hides_the_oracle
 
     from bandits.core.experiment import build_simulation
     from bandits.submodular.paper import PAPER, example_usm
 
     problem, hps = example_usm()
-    hidden = [np.asarray(x) for x in jax.tree.leaves((problem.params, problem.oracle)) if np.size(x) > 1]
-    assert not any(np.shape(v) == h.shape and np.array_equal(v, h) for v in jax.tree.leaves(problem.known)
-                   for h in hidden)
+    assert_view_hides_the_oracle(problem, "example_usm")
     for name in ["odg"]:  # the paper's USM algorithm (odg_fixed, random_set share its code path or are trivial)
         sim = build_simulation(PAPER, name, problem, hps.get(name, {}))
         full, alone = tcw._run(PAPER, sim, range(3), 16), tcw._run(PAPER, sim, [2], 16)
