@@ -29,8 +29,8 @@ Times are medians of --repeats timed runs (JAX: after a first run that compiles,
 whose rule fired before the cap. "vs NumPy/SciPy" and "vs authors" divide a row's rate by the SciPy loop's and
 by 14.6 (authors: LAGEX on setup 1 hard only). The JAX row at 1 seed runs a batch of 16 slots, 15 idle (the
 runner pads every batch to 16 seeds per device: ``LANES``). ``--batch-size`` adds JAX rows with other batch widths
-(``runner.batch_size``; default 1000, the runner's): on imdb a batch of 112 slots runs faster than one of 1000
-(its vertex arrays are [batch, 1365, 12]); the batch size never changes a seed's result.
+(``runner.batch_size``; default 1000, the runner's): on imdb a batch of 16 slots runs faster than one of 112 or
+1000 (its vertex arrays are [batch, 1365, 12]); the batch size never changes a seed's result.
 """
 from __future__ import annotations
 

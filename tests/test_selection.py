@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from bandits.core.selection import smallest_k, smallest_k_mask
+from bandits.core.selection import first_k, smallest_k, smallest_k_mask
 
 
 def _rows(rng, count, n):
@@ -44,3 +44,20 @@ def test_smallest_k_mask_priority_breaks_ties_then_index():
 def test_smallest_k_mask_rejects_bad_k():
     with pytest.raises(ValueError, match=r"k must be in \[1, 3\]"):
         smallest_k_mask(jnp.zeros(3), 4)
+
+
+@pytest.mark.parametrize("n", [1, 5, 352, 1365])
+def test_first_k_is_a_stable_argsort_of_the_negated_mask(n):
+    """The True indices in order, then the False ones: against NumPy's stable argsort, all-True/all-False rows
+    and every k at small n."""
+    rng = np.random.default_rng(n)
+    masks = rng.random((64, n)) < rng.random((64, 1))
+    masks[0], masks[1] = True, False
+    fn = jax.jit(jax.vmap(first_k, in_axes=(0, None)), static_argnums=1)
+    for k in sorted({1, min(n, 8), n} | (set(range(1, n + 1)) if n <= 5 else set())):
+        got = np.asarray(fn(jnp.asarray(masks), k))
+        want = np.argsort(~masks, axis=1, kind="stable")[:, :k]
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == np.int32
+    with pytest.raises(ValueError, match=r"k must be in \[1, "):
+        first_k(jnp.zeros(n, bool), n + 1)

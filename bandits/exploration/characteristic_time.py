@@ -27,6 +27,7 @@ import numpy as np
 
 from . import polytope
 from bandits.core import batch
+from bandits.core.selection import first_k, smallest_k
 
 from .solvers import Structured, structured_barrier
 
@@ -172,7 +173,8 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
         ws = jnp.min(g[idx])
         return jnp.isfinite(ws) & (jnp.min(g) < ws - VERIFY_TOL * jnp.abs(ws))
 
-    ranked = [(jax.lax.top_k(-g_all(point), min(M, 2 * count))[1], count)
+    # rankings by G_u in float32 (a heuristic order: float64 keys take XLA-CPU's slow sort, ``core.selection``)
+    ranked = [(smallest_k(g_all(point).astype(jnp.float32), min(M, 2 * count))[1], count)
               for point, count in [(ref, working), (omega0, extra)] if count > 0]
     idx1, mask1 = _working_set(prob, None if near is None else jnp.asarray(near), near_count, ranked, size)
     w1 = solve_on(idx1, mask1, omega0)
@@ -181,7 +183,7 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
 
     def level2():
         g = g_all(w1).at[idx1].set(jnp.inf)
-        _, more = jax.lax.top_k(-g, size)  # alternatives outside idx1 (rows left without one: masked)
+        _, more = smallest_k(g.astype(jnp.float32), size)  # alternatives outside idx1 (rows without one: masked)
         idx2 = jnp.concatenate([idx1, more])
         w2 = solve_on(idx2, jnp.concatenate([mask1, jnp.isfinite(g[more])]), omega0)
         bad2 = violated(idx2, w2)
@@ -223,7 +225,7 @@ def _working_set(prob: MaxMinProblem, near, near_count: int, ranked, total: int)
                                          num_keys=2)
         dup = jnp.concatenate([jnp.zeros(1, bool), _same((g[1:], p[1:]), (g[:-1], p[:-1])) & valid[:-1]])
         keep = valid & ~dup
-        _, at = jax.lax.top_k(jnp.where(keep, -jnp.arange(rows.shape[0]), -2 * rows.shape[0]), near_count)
+        at = first_k(keep, near_count)
         idx.append(rows[at])
         mask.append(keep[at])
     for cand, count in ranked:
@@ -239,12 +241,12 @@ def _working_set(prob: MaxMinProblem, near, near_count: int, ranked, total: int)
             dup = dup | jnp.any(_same((key[0][:, None], key[1][:, None]), (tkey[0][None, :], tkey[1][None, :])) &
                                 jnp.concatenate(mask)[None, :], axis=1)
         keep = valid & ~dup
-        _, at = jax.lax.top_k(jnp.where(keep, -jnp.arange(n), -2 * n), count)
+        at = first_k(keep, count)
         idx.append(cand[at])
         mask.append(keep[at])
     idx, mask = jnp.concatenate(idx), jnp.concatenate(mask)
     if idx.shape[0] > total:  # the first ``total`` taken rows, in order of priority
-        _, at = jax.lax.top_k(jnp.where(mask, -jnp.arange(idx.shape[0]), -2 * idx.shape[0]), total)
+        at = first_k(mask, total)
         idx, mask = idx[at], mask[at]
     return idx, mask
 

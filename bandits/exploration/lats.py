@@ -21,6 +21,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from bandits.core.selection import first_k
 from bandits.core.types import Policy
 
 from . import gaussian, lagrange, polytope
@@ -55,8 +56,7 @@ def _neighbour_rows(ctx: Context):
     M = ctx.alt.shape[0]
     piv = jnp.asarray(polytope.pivots(K, d))
     same = ctx.verts.feasible & ~polytope.alternatives(ctx.pi, ctx.verts)  # the rows that are pi
-    order = jnp.arange(M)
-    _, bases = jax.lax.top_k(jnp.where(same, -order, -M - order), min(M, NEAR_BASES))
+    bases = first_k(same, min(M, NEAR_BASES))
     bases = jnp.where(same[bases], bases, ctx.pi_index)  # (missing ones repeat pi's own: duplicates are dropped)
     return piv[bases].reshape(-1)
 
