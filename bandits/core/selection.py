@@ -7,7 +7,7 @@ was measured at the same cost on fresh random rows, so XLA's TopK is kept.
 
 That fast path is XLA-CPU's float32 TopK only: a float64 or integer row falls back to a
 full comparator sort (n = 1365, k = 26, 16 rows: 377 us a row in float64, 12 us in
-float32; the LATS allocation's rankings on imdb spent a fifth of its time there). Where
+float32; the LATS allocation's rankings on imdb spent a fifth of its kernel time there). Where
 the order may be float32's (a heuristic ranking) pass ``x.astype(jnp.float32)``;
 ``first_k`` ranks small integers exactly through float32 keys.
 """
