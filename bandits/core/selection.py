@@ -50,11 +50,10 @@ def smallest_k_mask(x: jax.Array, k: int, priority: jax.Array | None = None) -> 
 
 def first_k(mask: jax.Array, k: int) -> jax.Array:
     """int32 [..., k]: the indices of the True entries of each row of ``mask`` in increasing order, then those of
-    the False entries in increasing order (a stable argsort of ``~mask``, cut at k), through float32 TopK keys
-    (exact: the keys are integers below 2 n, n < 2^23)."""
+    the False entries in increasing order (a stable argsort of ``~mask``, cut at k): ``smallest_k`` of float32
+    keys (exact: integers below 2 n, n < 2^23)."""
     n = mask.shape[-1]
-    if not 1 <= k <= n or n >= 2 ** 23:
-        raise ValueError(f"k must be in [1, {n}] and the rows shorter than 2^23, got k = {k}, n = {n}")
+    if n >= 2 ** 23:
+        raise ValueError(f"first_k: rows must be shorter than 2^23 entries, got {n}")
     order = jnp.arange(n, dtype=jnp.float32)
-    _, idx = lax.top_k(jnp.where(mask, -order, -n - order), k)
-    return idx.astype(jnp.int32)
+    return smallest_k(jnp.where(mask, order, n + order), k)[1]
