@@ -34,18 +34,13 @@ class LATSState(NamedTuple):
     bound: jax.Array  # scalar B of the previous multiplier
 
 
-# the allocation solver (``characteristic_time.maxmin_allocation``): STAGES barrier weights t0 GROWTH^k, t0 = m /
-# (objective scale at the start), so the last one leaves a duality gap of about GROWTH^-(STAGES-1) = 2.4e-4 of the
-# objective (the spec asks for 1e-3 against SLSQP); at most NEWTON_STEPS Newton steps per stage, every stage centred
-# to a Newton decrement lambda^2 / 2 <= MID_TOL only (the path is followed, not traced exactly; the last stage's
-# centring error is then ~MID_TOL / t, against the gap bound m / t with m >= K + 2 barrier terms). Measured on setup 1
-# hard (1000 seeds, 128 rounds): 18.5 Newton steps per solve and 31 for the slowest seed of a round (the batch's
-# cost), against 26.7 and 42 for the former 6 stages with a last centring to 1e-10.
-STAGES = 4
+# the allocation solver (``characteristic_time.maxmin_allocation``): STAGES barrier weights t0 GROWTH^k (a final
+# duality gap of about 1e-6 of the objective), at most NEWTON_STEPS Newton steps per stage, the stages before the
+# last centred to a Newton decrement lambda^2 / 2 <= MID_TOL only (the path is followed, not traced exactly)
+STAGES = 6
 NEWTON_STEPS = 10
 GROWTH = 16.0
 MID_TOL = 0.3
-FINAL_TOL = MID_TOL
 NEAR_BASES = 8  # the bases of a (degenerate) pi whose pivots give the neighbours in the working set
 
 
@@ -68,7 +63,7 @@ def _neighbour_rows(ctx: Context):
 
 def lats_rule(multiplier: bool = True, restricted: bool = False, stages: int = STAGES,
               newton_steps: int = NEWTON_STEPS, working: int | None = -1, growth: float = GROWTH,
-              mid_tol: float | None = MID_TOL, final_tol: float = FINAL_TOL) -> Rule:
+              mid_tol: float | None = MID_TOL) -> Rule:
     """``working``: working-set size of ``maxmin_allocation`` (-1: ``default_working(K)``; None: all rows)."""
     def init(K, d, dtype):
         return LATSState(omega=jnp.full(K, 1.0 / K, dtype), bound=jnp.zeros((), dtype))
@@ -91,8 +86,8 @@ def lats_rule(multiplier: bool = True, restricted: bool = False, stages: int = S
         ws = default_working(K) if working == -1 else working
         near = None if ctx.pi_index is None else _neighbour_rows(ctx)
         omega, _ = maxmin_allocation(prob, start, stages, newton_steps, working=ws, ref=state.omega, growth=growth,
-                                     mid_tol=mid_tol, tol=final_tol, active=ctx.active, near=near,
-                                     near_count=2 * K, total=2 * K + 4)
+                                     mid_tol=mid_tol, active=ctx.active, near=near, near_count=2 * K,
+                                     total=2 * K + 4)
         omega = jnp.where(jnp.isfinite(omega).all() & ctx.alt.any(), omega, start)
         omega = jnp.maximum(omega, 0.0)
         omega = omega / omega.sum()

@@ -41,7 +41,7 @@ from .ctns import ctns
 from .lagex import lagex
 from .lats import NEWTON_STEPS, STAGES, lats
 from .machinery import Config, ExplorerState
-from .ptns import STAGES as PTNS_STAGES, ptns
+from .ptns import ptns
 from .thresholds import THRESHOLDS
 from .uniform import uniform
 from .wlag import cge_wlag, ctns_wlag
@@ -138,7 +138,7 @@ def _cge_wlag(known, every: Optional[int] = None, eta: float = 1.0):
     return _adapt(cge_wlag(known.config(every), eta=_positive(eta, "eta")))
 
 
-def _ptns(known, every: Optional[int] = None, stages: int = PTNS_STAGES, newton_steps: int = NEWTON_STEPS):
+def _ptns(known, every: Optional[int] = None, stages: int = STAGES, newton_steps: int = NEWTON_STEPS):
     return _adapt(ptns(known.config(every), stages=stages, newton_steps=newton_steps))
 
 

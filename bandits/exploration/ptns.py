@@ -15,14 +15,9 @@ from bandits.core.types import Policy
 
 from . import polytope
 from .characteristic_time import maxmin_problem, maxmin_allocation
-from .lats import GROWTH, MID_TOL, NEWTON_STEPS
+from .lats import GROWTH, MID_TOL, NEWTON_STEPS, STAGES
 from .machinery import Config, Context, Rule, explorer
 from .solvers import Structured, structured_barrier
-
-# barrier weights of both solves (LATS's schedule before it dropped to 4 stages): the projection's duality gap is
-# |start - y|^2 GROWTH^-(STAGES-1), so its answer lies within |start - y| GROWTH^(-(STAGES-1)/2) of the exact
-# projection: 1e-3 of the start's distance here, 1.6e-2 with 4 stages
-STAGES = 6
 
 
 def bai_allocation(mu_hat, sigma2, stages: int = STAGES, newton_steps: int = NEWTON_STEPS, active=True):
