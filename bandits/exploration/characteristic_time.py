@@ -29,7 +29,7 @@ from . import polytope
 from bandits.core import batch
 from bandits.core.selection import first_k, smallest_k
 
-from .solvers import Structured, structured_barrier
+from .solvers import NEWTON_TOL, Structured, structured_barrier
 
 STAGES = 12
 NEWTON_STEPS = 30
@@ -105,7 +105,7 @@ def _structured(prob: MaxMinProblem, gap2, coef, mask) -> Structured:
 
 
 def _solve_rows(prob: MaxMinProblem, gap2, coef, mask, omega0, stages, newton_steps, growth=GROWTH, mid_tol=None,
-                active=True):
+                active=True, tol=NEWTON_TOL, rel_gap=None):
     """The barrier solve of the max-min restricted to the given alternative rows, from omega0 (inside D);
     ``active`` False: not solved (omega0 back; ``solvers.structured_barrier``)."""
     K = omega0.shape[0]
@@ -126,18 +126,20 @@ def _solve_rows(prob: MaxMinProblem, gap2, coef, mask, omega0, stages, newton_st
     scale = jnp.maximum(jnp.maximum(jnp.abs(d0), jnp.abs(f0)), 1e-12)
     m = sp.L.shape[0] + sp.lower.sum() + mask.sum()
     res = structured_barrier(sp, x0, m / scale, stages=stages, newton_steps=newton_steps, growth=growth,
-                             mid_tol=mid_tol, linear=True, active=active)
+                             tol=tol, mid_tol=mid_tol, rel_gap=rel_gap, linear=True, active=active)
     return res.x[:K]
 
 
 def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_steps: int = NEWTON_STEPS,
                       working: int | None = None, ref=None, growth: float = GROWTH, mid_tol: float | None = None,
-                      active=True, extra: int = 4, near=None, near_count: int = 0, total: int | None = None):
+                      active=True, extra: int = 4, near=None, near_count: int = 0, total: int | None = None,
+                      tol: float = NEWTON_TOL, rel_gap: float | None = None):
     """argmax_{omega in D} objective(prob, omega) from omega0 strictly inside D (omega0 > 0).
 
     Returns (omega, value). Variables x = (omega, s[, z]); the barrier method of ``solvers.structured_barrier``
     (``stages`` barrier weights t0 growth^k, at most ``newton_steps`` Newton steps each; ``mid_tol``: the looser
-    centring of the stages before the last).
+    centring of the stages before the last; ``tol``: that of the last; ``rel_gap``: stop after the first stage whose
+    gap bound is below rel_gap |objective|).
 
     ``working``: solve over a working set of at most ``total`` alternatives first -- up to ``near_count`` distinct
     alternatives among the rows ``near`` (the pivots of the bases of pi: its neighbours on the polytope; for r = 0
@@ -158,7 +160,7 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
     size = M if working is None else min(working + extra + (0 if near is None else near_count), total or M)
     if 2 * size >= M:
         return _finish(prob, _solve_rows(prob, prob.gap2, prob.coef, prob.alt, omega0, stages, newton_steps, growth,
-                                         mid_tol, active))
+                                         mid_tol, active, tol, rel_gap))
     ref = omega0 if ref is None else ref
 
     def g_all(w):
@@ -166,7 +168,7 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
 
     def solve_on(idx, mask, start):
         return _solve_rows(prob, prob.gap2[idx], prob.coef[idx], mask, start, stages, newton_steps, growth, mid_tol,
-                           active)
+                           active, tol, rel_gap)
 
     def violated(idx, w):
         g = g_all(w)
@@ -189,7 +191,8 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
         bad2 = violated(idx2, w2)
         need2, _ = batch.count_in_batch(bad1 & bad2)
         w3 = jax.lax.cond(need2 > 0, lambda: _solve_rows(prob, prob.gap2, prob.coef, prob.alt, omega0, stages,
-                                                        newton_steps, growth, mid_tol, active), lambda: w2)
+                                                        newton_steps, growth, mid_tol, active, tol, rel_gap),
+                          lambda: w2)
         return jnp.where(bad2, w3, w2)
 
     w = jax.lax.cond(need > 0, level2, lambda: w1)

@@ -273,8 +273,8 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
 
 
 def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_steps: int = 20, growth: float = 8.0,
-                       tol: float = NEWTON_TOL, mid_tol: float | None = None, linear: bool = False,
-                       active=True) -> BarrierResult:
+                       tol: float = NEWTON_TOL, mid_tol: float | None = None, rel_gap: float | None = None,
+                       linear: bool = False, active=True) -> BarrierResult:
     """The log-barrier method of ``barrier_maximize`` on a ``Structured`` problem, from the strictly feasible x0.
 
     Same schedule (t = t0 growth^k, k < ``stages``; backtracking over 1, 1/2, ..., 2^-30 with Armijo), but each
@@ -284,6 +284,8 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
     ``vmap`` a seed whose loop has ended keeps its iterate, so a seed's result never depends on its batch.
     ``linear`` (quad = 0: f0 is linear): a centred iterate takes the first Newton step of the next stage at once
     (the step at t growth comes from the same factorisation), instead of spending an iteration on the test.
+    ``rel_gap``: a stage after whose centring the gap bound m / t is at most rel_gap |f0(x)| is the last one (at most
+    ``stages`` all the same): the relative accuracy asked for, whatever the scale t0 was set from.
     ``active`` False: the answer is not used (a seed that is stopped, warming up or an idle slot of the batch), so
     both loops end at once for it and it returns x0. Under ``vmap`` a batch's loops run until its slowest seed is
     done, and a seed whose problem is garbage (an idle slot's initial state) would take every Newton step of every
@@ -326,19 +328,23 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
         live = (k < stages) & active  # under vmap the body also runs for finished seeds (then discarded)
         g_b, gf, dx_b, dx_f, lin = _newton_parts(prob, x, t, linear)
         g, dx = g_b - t * gf, dx_b + t * dx_f
-        level = tol if mid_tol is None else jnp.where(k == stages - 1, tol, mid_tol)
+        last = k == stages - 1
+        if rel_gap is not None:
+            last = last | (m / t <= rel_gap * jnp.abs(structured_objective(prob, x)))
+        level = tol if mid_tol is None else jnp.where(last, tol, mid_tol)
         centred = (-_mv(g, dx) / 2.0 <= level) | (i >= newton_steps)
+        k_next = jnp.where(centred, jnp.where(last, stages, k + 1), k)
         if linear:  # centred: the first step of the next stage right away (none after the last stage)
-            step = ~(centred & (k == stages - 1))
+            step = ~(centred & last)
             t_use = jnp.where(centred, t * growth, t)
             g, dx = g_b - t_use * gf, dx_b + t_use * dx_f
             x_new = jax.lax.cond(step, lambda: line_search(x, dx, g, t_use, lin, live), lambda: x)
-            return x_new, jnp.where(centred, k + 1, k), jnp.where(centred, 1, i + 1), t_use
+            return x_new, k_next, jnp.where(centred, 1, i + 1), t_use
         x_new = jax.lax.cond(centred, lambda: x, lambda: line_search(x, dx, g, t, lin, live))
         # a centred iterate moves on to the next stage (t grows), else one more Newton step
-        return x_new, jnp.where(centred, k + 1, k), jnp.where(centred, 0, i + 1), jnp.where(centred, t * growth, t)
+        return x_new, k_next, jnp.where(centred, 0, i + 1), jnp.where(centred, t * growth, t)
 
     init = (x0, jnp.int32(0), jnp.int32(0), jnp.asarray(t0, dt))
-    x, _, _, _ = jax.lax.while_loop(cond, body, init)
-    t_final = t0 * growth ** (stages - 1)
-    return BarrierResult(x=x, value=structured_objective(prob, x), gap_bound=m / t_final)
+    x, _, _, t_end = jax.lax.while_loop(cond, body, init)
+    # t grows once more after the last centring: its weight was t_end / growth (t0 / growth if never run)
+    return BarrierResult(x=x, value=structured_objective(prob, x), gap_bound=m * growth / t_end)
