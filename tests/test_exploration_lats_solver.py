@@ -262,3 +262,60 @@ def test_kkt_solve_matches_the_dense_solve_and_flags_indefinite_matrices():
             np.testing.assert_allclose(np.einsum("bij,bjk->bik", H, x), r1, atol=1e-6)
     bad = np.diag([1.0, -1.0, 1.0])
     assert not np.isfinite(np.asarray(cholesky_solve(jnp.asarray(bad), jnp.ones((3, 1))))).all()
+
+
+def test_elementwise_kernels_match_numpy():
+    """The barrier's small products written as unrolled elementwise sums (``_mm``, ``_vm``, ``_outer_sum``) and
+    its chunked log-barrier sum (``_neg_log_sum``: logarithms of products of LOG_CHUNK entries) against NumPy, on
+    random rows of every length up to past two chunks (padding), with slacks from 1e-16 to 1e6 as barriers see
+    them; a row holding a zero or negative slack (even two negatives, whose product is positive) gives +inf."""
+    from bandits.exploration import solvers as S
+    rng = np.random.default_rng(3)
+    for a, k, b in [(1, 1, 1), (4, 7, 18), (9, 2, 9), (3, 12, 5)]:
+        A, B = rng.normal(size=(a, k)), rng.normal(size=(k, b))
+        np.testing.assert_allclose(np.asarray(S._mm(jnp.asarray(A), jnp.asarray(B))), A @ B, rtol=1e-13, atol=1e-13)
+        w, U, V = rng.normal(size=a), rng.normal(size=(a, k)), rng.normal(size=(a, b))
+        np.testing.assert_allclose(np.asarray(S._vm(jnp.asarray(w), jnp.asarray(U))), w @ U, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(np.asarray(S._outer_sum(jnp.asarray(U), jnp.asarray(V), jnp.asarray(w))),
+                                   (U * w[:, None]).T @ V, rtol=1e-13, atol=1e-13)
+    for n in range(0, 2 * S.LOG_CHUNK + 3):
+        v = 10.0 ** rng.uniform(-16, 6, size=(5, n))
+        want = -np.log(v).sum(-1)
+        got = np.asarray(S._neg_log_sum(jnp.asarray(v)))
+        np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-12)
+        if n >= 2:
+            bad = v.copy()
+            bad[0, 0] = 0.0
+            bad[1, n - 1] = -1e-3
+            bad[2, :2] = -1.0  # two negatives: a positive product
+            got = np.asarray(S._neg_log_sum(jnp.asarray(bad)))
+            assert np.all(got[:3] == np.inf) and np.all(np.isfinite(got[3:])), n
+
+
+def test_working_set_neighbours_are_distinct_and_smallest_first():
+    """``_working_set``'s neighbour rows against brute force: rows listed several times (a degenerate vertex reached
+    from several bases) enter once, non-alternatives never, and when there are more distinct neighbours than
+    places, those with the smallest gap2 enter (random rows with well-separated gap2, copies shuffled in; the
+    float32 ordering key must keep copies together)."""
+    from bandits.exploration.characteristic_time import MaxMinProblem, _working_set
+    rng = np.random.default_rng(11)
+    K, M = 7, 60
+    for trial in range(20):
+        base = 10 + rng.integers(0, 20)
+        gap2 = rng.permutation(np.linspace(0.01, 1.0, base)) * 10.0 ** rng.uniform(-4, 2)
+        coef = rng.uniform(0.1, 2.0, size=(base, K))
+        copies = rng.integers(0, base, size=M - base)
+        gap2, coef = np.concatenate([gap2, gap2[copies]]), np.concatenate([coef, coef[copies]])
+        alt = rng.uniform(size=M) < 0.85
+        prob = MaxMinProblem(gap2=jnp.asarray(gap2), coef=jnp.asarray(coef), alt=jnp.asarray(alt),
+                             dom_A=jnp.zeros((0, K)), dom_b=jnp.zeros(0), pen_A=jnp.zeros((0, K)), pen_b=jnp.zeros(0),
+                             bound=jnp.zeros(()))
+        near = rng.permutation(M)[:48]
+        near_count = int(rng.integers(3, 14))
+        idx, mask = _working_set(prob, jnp.asarray(near), near_count, [], near_count)
+        idx, mask = np.asarray(idx)[np.asarray(mask)], None
+        keys = [(gap2[i], tuple(coef[i])) for i in idx]
+        assert len(set(keys)) == len(keys), trial  # no copies
+        assert alt[idx].all(), trial
+        distinct = sorted({(gap2[i], tuple(coef[i])) for i in near if alt[i]})
+        assert sorted(keys) == distinct[:near_count], trial

@@ -222,8 +222,14 @@ def _working_set(prob: MaxMinProblem, near, near_count: int, ranked, total: int)
     if near is not None:  # sort by key: copies become neighbours in the order
         g, p = _constraint_keys(prob, near)
         valid = prob.alt[near]
-        g, p, rows, valid = jax.lax.sort((jnp.where(valid, g, jnp.inf), jnp.where(valid, p, jnp.inf), near, valid),
-                                         num_keys=2)
+        # ordered by a float32 key (XLA-CPU's fast TopK; a float64 sort is a comparator sort, ``core.selection``):
+        # copies have the same (gap2, coef xi) within DUPLICATE_TOL, so the same or adjacent float32 keys; p adds
+        # up to 1e-4 of the largest gap2 so that rows with one gap2 but other coefficients do not interleave (a
+        # copy missed all the same only crowds the working set)
+        tiny = jnp.finfo(g.dtype).tiny
+        key = g + 1e-4 * jnp.max(jnp.where(valid, g, 0.0)) * p / jnp.maximum(jnp.max(jnp.where(valid, p, 0.0)), tiny)
+        order = smallest_k(jnp.where(valid, key, jnp.inf).astype(jnp.float32), near.shape[0])[1]
+        g, p, rows, valid = g[order], p[order], near[order], valid[order]
         dup = jnp.concatenate([jnp.zeros(1, bool), _same((g[1:], p[1:]), (g[:-1], p[:-1])) & valid[:-1]])
         keep = valid & ~dup
         at = first_k(keep, near_count)
