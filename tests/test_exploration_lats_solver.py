@@ -319,3 +319,36 @@ def test_working_set_neighbours_are_distinct_and_smallest_first():
         assert alt[idx].all(), trial
         distinct = sorted({(gap2[i], tuple(coef[i])) for i in near if alt[i]})
         assert sorted(keys) == distinct[:near_count], trial
+
+
+def test_penalty_variable_stays_bounded_without_a_multiplier():
+    """With B = 0 the exact-penalty variable z has no cost, and only the row z < 2 v_max + 1 of ``_structured``
+    keeps the barrier's centring finite (without it z doubled every Newton step, to ~1e7, and every stage ran to its
+    step cap). The answer is then the max-min without the penalty."""
+    from bandits.exploration.characteristic_time import _structured
+    from bandits.exploration.solvers import structured_barrier
+    rng = np.random.default_rng(21)
+    K, d = 7, 2
+    solve = jax.jit(lambda sp, x0, t0: structured_barrier(sp, x0, t0, stages=6, newton_steps=10, growth=16.0, tol=0.3,
+                                                          mid_tol=0.3, rel_gap=5e-4, linear=True))
+    done = 0
+    for trial in range(6):
+        mu, A, b, verts, lp, alt = random_instance(rng, K, d, 0.3, 0.6)
+        if not bool(lp.feasible) or not bool(alt.any()):
+            continue
+        for B in (0.0, 0.3):
+            prob = maxmin_problem(mu, jnp.ones(K), lp.policy, verts.points, alt, 0.0, pen_A=A, pen_b=b, bound=B)
+            sp = _structured(prob, prob.gap2, prob.coef, prob.alt)
+            w0 = jnp.full(K, 1.0 / K)
+            d0 = float(jnp.min(jnp.where(prob.alt, prob.gap2 / (2 * (prob.coef @ (1 / w0))), jnp.inf)))
+            v0 = max(float(jnp.max(A @ w0 - b)), 0.0)
+            x0 = jnp.concatenate([w0, jnp.array([0.5 * d0, 1.1 * v0 + 1e-3])])
+            res = solve(sp, x0, 20.0 / d0)
+            v_max = max(float(np.max(np.asarray(A) - np.asarray(b)[:, None])), 0.0)
+            assert 0 < float(res.x[K + 1]) < 2 * v_max + 1, (trial, B, res.x)
+            if B == 0.0:
+                free = maxmin_problem(mu, jnp.ones(K), lp.policy, verts.points, alt, 0.0)
+                want = float(jax.jit(maxmin_allocation)(free, w0)[1])
+                assert float(objective(free, res.x[:K])) >= want - 1e-3 * abs(want), trial
+        done += 1
+    assert done >= 4

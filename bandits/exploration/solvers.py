@@ -294,7 +294,12 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
         beta = rho2 * alpha * alpha - rho * prob.gap2 / (q * q * q)
         Hww = _outer_sum(r, r, beta) + jnp.diag(_vm(2.0 * rho * alpha, r) * iw)
         Hws = -_vm(rho2 * alpha, r)
-        H = H.at[:K, :K].add(Hww).at[:K, K].add(Hws).at[K, :K].add(Hws).at[K, K].add(rho2.sum())
+        # placed by padding and masks (elementwise, one fusion with the sums above) rather than by
+        # dynamic-update-slices into H, which XLA-CPU runs as separate in-place kernels
+        col = jnp.concatenate([Hws, rho2.sum()[None], jnp.zeros(n - K - 1, dt)])  # row / column K of the s rows
+        at_s = jnp.arange(n) == K
+        H = (H + jnp.pad(Hww, ((0, n - K), (0, n - K))) + at_s[:, None] * col[None, :]
+             + (col * ~at_s)[:, None] * at_s[None, :])
     # the Newton system by ``kkt_solve`` (unrolled Cholesky of H, Schur complement for E x = e): H is positive
     # definite whenever every variable has curvature (bounds and linear rows give it, the rows s < G_u are
     # concave in (omega, s)); otherwise the solution is non-finite and the step is 0 (below).
