@@ -143,6 +143,7 @@ def _mm(A, B):
 
 
 def _unrolled_sum(terms, a, b, dtype):
+    """terms[0] + terms[1] + ... in order, as elementwise adds (zeros [a, b] when there are none)."""
     if not terms:
         return jnp.zeros((a, b), dtype)
     acc = terms[0]
@@ -183,10 +184,7 @@ def _neg_log_sum(v):
     for j in range(1, LOG_CHUNK):
         prod = prod * chunks[..., j]
     logs = jnp.log(prod)
-    acc = logs[..., 0]
-    for j in range(1, logs.shape[-1]):
-        acc = acc + logs[..., j]
-    return -acc
+    return -_unrolled_sum([logs[..., j] for j in range(logs.shape[-1])], None, None, v.dtype)
 
 
 def _phi_line(prob: Structured, x, dx, steps, t, lin, Ldx):
