@@ -7,7 +7,7 @@ RESULTS ?= results
 JOBS    ?= 2
 RESUME  ?= false
 
-.PHONY: install demo test test-slow test-all reproduce-ata report-ata reproduce-mlcb report-mlcb reproduce-lats reproduce-submodular bench clean
+.PHONY: install demo test test-slow test-all reproduce-ata report-ata reproduce-mlcb report-mlcb reproduce-lats report-lats reproduce-submodular report-submodular bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -99,6 +99,10 @@ reproduce-lats reproduce-submodular: reproduce-%: install
 	$(if $(filter true,$(RESUME)),,rm -rf $(RESULTS)/$*)
 	printf '%s\n' $(foreach p,$(PRESETS_$*),'$(strip $(p) $(PRESET_ARGS_$*/$(p)))') | xargs -P $(PRESET_JOBS) -L1 sh -c \
 	    '$(BIN)/bandits-bench experiment=$*/$$0 "$$@" $(LAZY_$*) $(OVERRIDES) runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/$*/$$0'
+	$(MAKE) report-$*
+
+# figures and tables from the stored results only (results/lats is in the repository: no simulation runs)
+report-lats report-submodular: report-%: install
 	$(BIN)/bandits-bench-report $(RESULTS)/$* --figures figures --paper paper
 
 # the numba peer is an optional extra (`bench`); without it its rows say "not installed"

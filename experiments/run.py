@@ -15,6 +15,7 @@ its one-line reason is collected and printed at the end of the sweep (exit 1).
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -402,12 +403,22 @@ def _peak_rss_mb():
     return kib / 1024.0 / (1024.0 if sys.platform == "darwin" else 1.0)  # macOS reports bytes, Linux KiB
 
 
+@functools.lru_cache(maxsize=None)
+def _revision_at_start() -> str:
+    """The repository's revision when this process ran its first job (its modules are imported by then: edits
+    and commits made while a long run goes on do not change the code it runs). Read once per process."""
+    from bandits.core.results import git_revision
+
+    return git_revision(Path(__file__).resolve().parent)
+
+
 def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
     from hydra.core.hydra_config import HydraConfig
 
     from bandits.core.experiment import run_experiment
-    from bandits.core.results import environment_info, git_revision, write_results
+    from bandits.core.results import environment_info, write_results
 
+    revision = _revision_at_start()  # the code that runs (a revision read after a long run may be a later one)
     t0 = time.perf_counter()
     env = environment_info()
     extra = {"base_seed": runner.base_seed, "rng": runner.rng, "x64": env["x64"], "chunk": plan.cfg.chunk}
@@ -418,7 +429,7 @@ def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
         "config": container,
         "effective": {"horizon": spec.horizon, "seeds": spec.seeds},
         "overrides": list(HydraConfig.get().overrides.task),
-        "git_revision": git_revision(Path(__file__).resolve().parent),
+        "git_revision": revision,
         "environment": env,
         "wall_time_s": wall,
         "peak_rss_mb": _peak_rss_mb(),
