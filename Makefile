@@ -101,7 +101,8 @@ reproduce-lats reproduce-submodular: reproduce-%: install
 	    '$(BIN)/bandits-bench experiment=$*/$$0 "$$@" $(LAZY_$*) $(OVERRIDES) runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/$*/$$0'
 	$(MAKE) report-$*
 
-# figures and tables from the stored results only (results/lats is in the repository: no simulation runs)
+# figures and tables from the stored results only, no simulation (results/lats is in the repository;
+# results/submodular is written by reproduce-submodular)
 report-lats report-submodular: report-%: install
 	$(BIN)/bandits-bench-report $(RESULTS)/$* --figures figures --paper paper
 
