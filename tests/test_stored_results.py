@@ -24,11 +24,11 @@ def _stored(name: str):
 
 @pytest.mark.parametrize("table", ["table1", "table2"])
 def test_ata_tables_are_the_stored_results(table):
-    from experiments.ata.analysis import SETTINGS, ratio_table, with_problem_columns
+    from experiments.ata.analysis import SETTINGS, TABLE_CSV_COLUMNS, ratio_table, with_problem_columns
 
     runs, metas, paper = _stored("ata")
     tab = ratio_table(with_problem_columns(runs, metas), SETTINGS[table], paper)
-    csv = tab[["n", "algorithm", "metric", "ours_mean", "ours_ci_low", "ours_ci_high", "paper"]].to_csv(index=False)
+    csv = tab[TABLE_CSV_COLUMNS].to_csv(index=False)
     assert csv == (ROOT / "paper" / "ata" / f"{table}.csv").read_text()
 
 
@@ -36,7 +36,7 @@ def test_lats_summary_is_the_stored_results():
     from experiments.lats.analysis import SUMMARY_COLUMNS, summary
 
     runs, _, paper = _stored("lats")
-    assert set(runs["experiment"]) == {f"lats/{p}" for p in ("figure1", "figure2", "setup1_easy", "setup1_hard",
-                                                              "setup2_easy", "setup2_hard", "imdb")}
+    presets = {f"lats/{p.stem}" for p in (ROOT / "configs" / "experiment" / "lats").glob("[!_]*.yaml")}
+    assert len(presets) == 7 and set(runs["experiment"]) == presets  # every preset is stored
     csv = summary(runs, paper)[SUMMARY_COLUMNS].to_csv(index=False)
     assert csv == (ROOT / "paper" / "lats" / "summary.csv").read_text()

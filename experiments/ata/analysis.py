@@ -20,6 +20,7 @@ from .paper_values import ALGOS, SETTINGS
 METRICS = ("worker_time_ratio", "runtime_ratio")
 METRIC_LABEL = {"worker_time_ratio": "Tot. worker time ratio (GTA / X)", "runtime_ratio": "Runtime ratio (X / GTA)"}
 PROBLEM_COLUMNS = ("law", "base", "power", "B")
+TABLE_CSV_COLUMNS = ["n", "algorithm", "metric", "ours_mean", "ours_ci_low", "ours_ci_high", "paper"]  # tableN.csv
 
 
 def with_problem_columns(df: pd.DataFrame, metas: list) -> pd.DataFrame:
@@ -285,7 +286,7 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
                                       f"parentheses).", f"tab:ata-table{num}")),
         ):
             written.append(atomic_write_text(tab_dir / f"{name}{suffix}", text))
-        csv = tab[["n", "algorithm", "metric", "ours_mean", "ours_ci_low", "ours_ci_high", "paper"]]
+        csv = tab[TABLE_CSV_COLUMNS]
         written.append(atomic_write_text(tab_dir / f"{name}.csv", csv.to_csv(index=False)))
     for name, num in (("figure1", 1), ("figure2", 2)):
         st = SETTINGS[name]
