@@ -159,19 +159,21 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
     boundary); if that fails too, over all rows.
     The working-set problem is a relaxation (fewer alternatives), so an answer that passes the check is optimal
     for the full problem within the solver's tolerance. The larger solves run only when some seed of the batch
-    needs them (``bandits.core.batch``); every seed keeps the answer of its own first passing level. A seed with
+    needs them (``bandits.core.batch``), and only for the seeds that need them (the others' loops end at once: under
+    ``vmap`` a loop runs until the batch's slowest seed, so a batch's level 2 costs its slowest *failing* seed, not
+    its slowest seed); every seed keeps the answer of its own first passing level. A seed with
     ``active`` False (its answer is not used) is not solved at all (omega0 back) and never asks for the larger
     solves.
     """
     M = prob.gap2.shape[0]
     size = M if working is None else min(working + extra + (0 if near is None else near_count), total or M)
 
-    def solve_on(idx, mask):  # the barrier solve over the rows idx (None: all), from omega0
+    def solve_on(idx, mask, live):  # the barrier solve over the rows idx (None: all), from omega0, for the seeds live
         rows = (prob.gap2, prob.coef, prob.alt) if idx is None else (prob.gap2[idx], prob.coef[idx], mask)
-        return _solve_rows(prob, *rows, omega0, stages, newton_steps, growth, mid_tol, active, tol, rel_gap)
+        return _solve_rows(prob, *rows, omega0, stages, newton_steps, growth, mid_tol, live, tol, rel_gap)
 
     if 2 * size >= M:
-        return _finish(prob, solve_on(None, None))
+        return _finish(prob, solve_on(None, None, active))
     ref = omega0 if ref is None else ref
 
     def g_all(w):
@@ -186,7 +188,7 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
     ranked = [(smallest_k(g_all(point).astype(jnp.float32), min(M, 2 * count))[1], count)
               for point, count in [(ref, working), (omega0, extra)] if count > 0]
     idx1, mask1 = _working_set(prob, None if near is None else jnp.asarray(near), near_count, ranked, size)
-    w1 = solve_on(idx1, mask1)
+    w1 = solve_on(idx1, mask1, active)
     bad1 = violated(idx1, w1) & active
     need, _ = batch.count_in_batch(bad1)
 
@@ -194,10 +196,10 @@ def maxmin_allocation(prob: MaxMinProblem, omega0, stages: int = STAGES, newton_
         g = g_all(w1).at[idx1].set(jnp.inf)
         _, more = smallest_k(g.astype(jnp.float32), size)  # alternatives outside idx1 (rows without one: masked)
         idx2 = jnp.concatenate([idx1, more])
-        w2 = solve_on(idx2, jnp.concatenate([mask1, jnp.isfinite(g[more])]))
+        w2 = solve_on(idx2, jnp.concatenate([mask1, jnp.isfinite(g[more])]), bad1)
         bad2 = violated(idx2, w2)
         need2, _ = batch.count_in_batch(bad1 & bad2)
-        w3 = jax.lax.cond(need2 > 0, lambda: solve_on(None, None), lambda: w2)
+        w3 = jax.lax.cond(need2 > 0, lambda: solve_on(None, None, bad1 & bad2), lambda: w2)
         return jnp.where(bad2, w3, w2)
 
     w = jax.lax.cond(need > 0, level2, lambda: w1)
