@@ -352,3 +352,60 @@ def test_penalty_variable_stays_bounded_without_a_multiplier():
                 assert float(objective(free, res.x[:K])) >= want - 1e-3 * abs(want), trial
         done += 1
     assert done >= 4
+
+
+def test_compacting_while_gives_each_seed_the_plain_loop():
+    """``solvers.compacting_while`` under ``vmap`` (the batch narrows to the live seeds) against ``vmap`` of a plain
+    ``lax.while_loop``: the same bits for every seed, at widths that narrow twice (1000 -> 125 -> 16), once, never
+    (16), with some seeds inactive, with unbatched data, nested in ``lax.cond`` and under a second ``vmap``. The
+    toy loop is chaotic (the logistic map), so a body applied once more or once less to a seed, or a seed's state
+    written back to another, would change its answer; the iteration counts are heavy-tailed (a few seeds run
+    5x longer than most, as the barrier's stragglers)."""
+    from bandits.exploration.solvers import compacting_while, compaction_widths
+
+    def cond(data, st):
+        n, active, _ = data
+        return (st[1] < n) & active
+
+    def body(data, st):
+        _, _, r = data
+        x, i = st
+        return r * x * (1.0 - x) + 1e-3 * jnp.sin(x * i), i + 1
+
+    def plain(data, init):
+        return jax.lax.while_loop(lambda s: cond(data, s), lambda s: body(data, s), init)
+
+    def ours(data, init):
+        return compacting_while(cond, body, data, init)
+
+    rng = np.random.default_rng(3)
+    for size in (1000, 100, 16, 1):
+        n = jnp.asarray(np.minimum(rng.geometric(0.08, size) + rng.integers(0, 5, size), 200), jnp.int32)
+        active = jnp.asarray(rng.random(size) < 0.9)
+        r = jnp.asarray(rng.uniform(3.6, 3.99, size))
+        x0 = jnp.asarray(rng.uniform(0.1, 0.9, size))
+        init = (x0, jnp.zeros(size, jnp.int32))
+        want = jax.jit(jax.vmap(plain))((n, active, r), init)
+        got = jax.jit(jax.vmap(ours))((n, active, r), init)
+        assert all(np.array_equal(a, b) for a, b in zip(want, got)), size
+        assert np.array_equal(np.asarray(got[1]), np.where(np.asarray(active), np.asarray(n), 0))
+        # unbatched data (one r, one cap for every seed)
+        shared = lambda f: jax.jit(jax.vmap(f, in_axes=((None, None, None), 0)))  # noqa: E731
+        want = shared(plain)((jnp.int32(60), jnp.bool_(True), jnp.float64(3.9)), init)
+        got = shared(ours)((jnp.int32(60), jnp.bool_(True), jnp.float64(3.9)), init)
+        assert all(np.array_equal(a, b) for a, b in zip(want, got)), size
+    # inside lax.cond, under two vmaps (the outer one over 3 groups of 200 seeds)
+    n = jnp.asarray(rng.geometric(0.05, (3, 200)), jnp.int32)
+    r = jnp.asarray(rng.uniform(3.6, 3.99, (3, 200)))
+    init = (jnp.asarray(rng.uniform(0.1, 0.9, (3, 200))), jnp.zeros((3, 200), jnp.int32))
+
+    def in_cond(f):
+        def one(data, st):
+            return jax.lax.cond(data[0] > 0, lambda: f(data, st), lambda: st)
+        return jax.jit(jax.vmap(jax.vmap(one)))
+
+    act = jnp.ones((3, 200), bool)
+    want, got = in_cond(plain)((n, act, r), init), in_cond(ours)((n, act, r), init)
+    assert all(np.array_equal(a, b) for a, b in zip(want, got))
+    assert compaction_widths(1000) == [1000, 125, 16] and compaction_widths(100) == [100, 16]
+    assert compaction_widths(16) == [16] and compaction_widths(1) == [1]

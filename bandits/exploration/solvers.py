@@ -35,6 +35,9 @@ from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from bandits.core.selection import first_k
 
 ARMIJO = 0.25
 HALVINGS = 31
@@ -315,6 +318,67 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
     return g, gf, sol[:, 0], sol[:, 1], lin
 
 
+COMPACT = 8  # ``compacting_while``: a batch narrows by this factor once at most that share of its seeds are live
+COMPACT_MIN = 16  # ... down to this width (the runner's LANES: narrower batches do not run faster on CPU)
+
+
+def compaction_widths(size: int) -> list[int]:
+    """The widths ``compacting_while`` runs a batch of ``size`` at: size, then / COMPACT down to COMPACT_MIN."""
+    widths = [size]
+    while widths[-1] > COMPACT_MIN:
+        widths.append(max(-(-widths[-1] // COMPACT), COMPACT_MIN))
+    return widths
+
+
+def compacting_while(cond: Callable, body: Callable, data, init):
+    """``lax.while_loop(lambda s: cond(data, s), lambda s: body(data, s), init)`` whose ``vmap`` narrows the batch.
+
+    Under ``vmap`` a ``while_loop`` runs its body on the whole batch until the batch's slowest seed is done: the
+    barrier's Newton loop takes ~18 steps a seed (median, LATS on setup 1 hard) but its batch of 1000 ~30, the
+    last ones for a handful of seeds. Batched, this loop runs at full width only while more than 1 / ``COMPACT``
+    of the seeds are live; the live seeds (and their ``data``) are then gathered into a batch of width / COMPACT
+    (not below ``COMPACT_MIN``), run on there, narrowed again, and scattered back at the end. Each seed's state
+    goes through the same ``body`` calls in the same order as in a plain ``while_loop`` (a seed that is not live
+    keeps its state in both), so its result never depends on its batch. ``data``, ``init``: pytrees of arrays.
+    ``cond`` and ``body`` must not close over arrays, constants included: pass them in ``data`` (a ``custom_vmap``
+    function's closure cannot be batched, and under a ``lax.cond`` whose predicate is batched it would be).
+    """
+    @jax.custom_batching.custom_vmap
+    def run(data, init):
+        return jax.lax.while_loop(lambda s: cond(data, s), lambda s: body(data, s), init)
+
+    @run.def_vmap
+    def run_batched(size, in_batched, data, init):
+        data, state = jax.tree.map(lambda a, b: a if b else jnp.broadcast_to(a, (size,) + jnp.shape(a)),
+                                   (data, init), tuple(in_batched))
+        live_of = jax.vmap(cond)
+        step = jax.vmap(body)
+
+        def advance(data, st):
+            live = live_of(data, st)
+            new = step(data, st)
+            return jax.tree.map(lambda n, o: jnp.where(live.reshape(live.shape + (1,) * (n.ndim - 1)), n, o),
+                                new, st)
+
+        widths = compaction_widths(size)
+
+        def run_level(level, data, st):  # advance while more seeds are live than the next width holds
+            below = widths[level + 1] if level + 1 < len(widths) else 0
+            st = jax.lax.while_loop(lambda s: live_of(data, s).sum() > below, lambda s: advance(data, s), st)
+            if level + 1 == len(widths):
+                return st
+            # the live seeds first (first_k: distinct rows, the live ones in order, then rows that are not live,
+            # which stay as they are), run narrower, written back
+            rows = first_k(live_of(data, st), widths[level + 1])
+            sub = run_level(level + 1, jax.tree.map(lambda a: a[rows], data), jax.tree.map(lambda a: a[rows], st))
+            return jax.tree.map(lambda a, b: a.at[rows].set(b), st, sub)
+
+        out = run_level(0, data, state)
+        return out, jax.tree.map(lambda _: True, out)
+
+    return run(data, init)
+
+
 def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_steps: int = 20, growth: float = 8.0,
                        tol: float = NEWTON_TOL, mid_tol: float | None = None, rel_gap: float | None = None,
                        linear: bool = False, active=True) -> BarrierResult:
@@ -333,15 +397,17 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
     both loops end at once for it and it returns x0. Under ``vmap`` a batch's loops run until its slowest seed is
     done, and a seed whose problem is garbage (an idle slot's initial state) would take every Newton step of every
     stage and every line-search block: with ``active`` it costs none; the active seeds' iterates are unchanged.
+    Under ``vmap`` the Newton loop is ``compacting_while``: the seeds still iterating when few are left move to a
+    narrower batch (each seed's iterates are the same as in a plain ``while_loop``).
     """
     x0 = jnp.asarray(x0)
     dt = x0.dtype
-    m = prob.L.shape[0] + prob.lower.sum() + prob.mask.sum()
     blocks = -(-HALVINGS // LINE_BLOCK)
-    steps_all = 2.0 ** -jnp.arange(blocks * LINE_BLOCK, dtype=dt)
-    steps_all = jnp.where(jnp.arange(blocks * LINE_BLOCK) < HALVINGS, steps_all, 0.0)
+    # the step sizes 1, 1/2, ..., 2^-30 (then 0s to fill the last block), passed to the loop in its data:
+    # ``compacting_while``'s cond and body may not close over arrays
+    steps_all = np.where(np.arange(blocks * LINE_BLOCK) < HALVINGS, 2.0 ** -np.arange(blocks * LINE_BLOCK), 0.0)
 
-    def line_search(x, dx, g, t, lin, live):
+    def line_search(prob, steps_all, x, dx, g, t, lin, live):
         Ldx = _mv(prob.L, dx)
         # phi at x by the same arithmetic as at the trial points (the Armijo test compares them)
         f_now = _phi_line(prob, x, dx, jnp.zeros(1, dt), t, lin, Ldx)[0]
@@ -362,11 +428,14 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
         _, found, step = jax.lax.while_loop(cond, body, (jnp.int32(0), jnp.bool_(False), jnp.zeros((), dt)))
         return jnp.where(found, x + step * dx, x)
 
-    def cond(st):
+    def cond(data, st):
+        _, active, _ = data
         x, k, i, t = st
         return (k < stages) & active
 
-    def body(st):
+    def body(data, st):
+        prob, active, steps_all = data
+        m = prob.L.shape[0] + prob.lower.sum() + prob.mask.sum()
         x, k, i, t = st
         live = (k < stages) & active  # under vmap the body also runs for finished seeds (then discarded)
         g_b, gf, dx_b, dx_f, lin = _newton_parts(prob, x, t, linear)
@@ -381,13 +450,14 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
             step = ~(centred & last)
             t_use = jnp.where(centred, t * growth, t)
             g, dx = g_b - t_use * gf, dx_b + t_use * dx_f
-            x_new = jax.lax.cond(step, lambda: line_search(x, dx, g, t_use, lin, live), lambda: x)
+            x_new = jax.lax.cond(step, lambda: line_search(prob, steps_all, x, dx, g, t_use, lin, live), lambda: x)
             return x_new, k_next, jnp.where(centred, 1, i + 1), t_use
-        x_new = jax.lax.cond(centred, lambda: x, lambda: line_search(x, dx, g, t, lin, live))
+        x_new = jax.lax.cond(centred, lambda: x, lambda: line_search(prob, steps_all, x, dx, g, t, lin, live))
         # a centred iterate moves on to the next stage (t grows), else one more Newton step
         return x_new, k_next, jnp.where(centred, 0, i + 1), jnp.where(centred, t * growth, t)
 
+    m = prob.L.shape[0] + prob.lower.sum() + prob.mask.sum()
     init = (x0, jnp.int32(0), jnp.int32(0), jnp.asarray(t0, dt))
-    x, _, _, t_end = jax.lax.while_loop(cond, body, init)
+    x, _, _, t_end = compacting_while(cond, body, (prob, jnp.asarray(active, bool), jnp.asarray(steps_all, dt)), init)
     # t grows once more after the last centring: its weight was t_end / growth (t0 / growth if never run)
     return BarrierResult(x=x, value=structured_objective(prob, x), gap_bound=m * growth / t_end)
