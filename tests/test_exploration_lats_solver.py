@@ -356,7 +356,7 @@ def test_penalty_variable_stays_bounded_without_a_multiplier():
 
 def test_compacting_while_gives_each_seed_the_plain_loop():
     """``solvers.compacting_while`` under ``vmap`` (the batch narrows to the live seeds) against ``vmap`` of a plain
-    ``lax.while_loop``: the same bits for every seed, at widths that narrow twice (1000 -> 125 -> 16), once, never
+    ``lax.while_loop``: the same bits for every seed, at widths that narrow twice (1000 -> 128 -> 16), once, never
     (16), with some seeds inactive, with unbatched data, nested in ``lax.cond`` and under a second ``vmap``. The
     toy loop is chaotic (the logistic map), so a body applied once more or once less to a seed, or a seed's state
     written back to another, would change its answer; the iteration counts are heavy-tailed (a few seeds run
@@ -407,5 +407,5 @@ def test_compacting_while_gives_each_seed_the_plain_loop():
     act = jnp.ones((3, 200), bool)
     want, got = in_cond(plain)((n, act, r), init), in_cond(ours)((n, act, r), init)
     assert all(np.array_equal(a, b) for a, b in zip(want, got))
-    assert compaction_widths(1000) == [1000, 125, 16] and compaction_widths(100) == [100, 16]
+    assert compaction_widths(1000) == [1000, 128, 16] and compaction_widths(100) == [100, 16]
     assert compaction_widths(16) == [16] and compaction_widths(1) == [1]

@@ -37,6 +37,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from bandits.core.runner import SHRINK, batch_width
 from bandits.core.selection import first_k
 
 ARMIJO = 0.25
@@ -318,15 +319,13 @@ def _newton_parts(prob: Structured, x, t, linear: bool):
     return g, gf, sol[:, 0], sol[:, 1], lin
 
 
-COMPACT = 8  # ``compacting_while``: a batch narrows by this factor once at most that share of its seeds are live
-COMPACT_MIN = 16  # ... down to this width (the runner's LANES: narrower batches do not run faster on CPU)
-
-
 def compaction_widths(size: int) -> list[int]:
-    """The widths ``compacting_while`` runs a batch of ``size`` at: size, then / COMPACT down to COMPACT_MIN."""
+    """The widths ``compacting_while`` runs a batch of ``size`` at: size, then narrower by the runner's SHRINK,
+    each a batch width of the runner (``core.runner.batch_width``: a multiple of LANES seeds per device, so that no
+    seed lands in a vector tail whose arithmetic differs), while that narrows the batch."""
     widths = [size]
-    while widths[-1] > COMPACT_MIN:
-        widths.append(max(-(-widths[-1] // COMPACT), COMPACT_MIN))
+    while (nxt := batch_width(-(-widths[-1] // SHRINK), len(jax.devices()))) < widths[-1]:
+        widths.append(nxt)
     return widths
 
 
@@ -335,9 +334,9 @@ def compacting_while(cond: Callable, body: Callable, data, init):
 
     Under ``vmap`` a ``while_loop`` runs its body on the whole batch until the batch's slowest seed is done: the
     barrier's Newton loop takes ~18 steps a seed (median, LATS on setup 1 hard) but its batch of 1000 ~30, the
-    last ones for a handful of seeds. Batched, this loop runs at full width only while more than 1 / ``COMPACT``
-    of the seeds are live; the live seeds (and their ``data``) are then gathered into a batch of width / COMPACT
-    (not below ``COMPACT_MIN``), run on there, narrowed again, and scattered back at the end. Each seed's state
+    last ones for a handful of seeds. Batched, this loop runs at full width only while more of the seeds are live
+    than the next of ``compaction_widths`` holds; the live seeds (and their ``data``) are then gathered into a batch
+    of that width, run on there, narrowed again, and scattered back at the end. Each seed's state
     goes through the same ``body`` calls in the same order as in a plain ``while_loop`` (a seed that is not live
     keeps its state in both), so its result never depends on its batch. ``data``, ``init``: pytrees of arrays.
     ``cond`` and ``body`` must not close over arrays, constants included: pass them in ``data`` (a ``custom_vmap``
@@ -429,13 +428,12 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
         return jnp.where(found, x + step * dx, x)
 
     def cond(data, st):
-        _, active, _ = data
+        _, active, _, _ = data
         x, k, i, t = st
         return (k < stages) & active
 
     def body(data, st):
-        prob, active, steps_all = data
-        m = prob.L.shape[0] + prob.lower.sum() + prob.mask.sum()
+        prob, active, steps_all, m = data
         x, k, i, t = st
         live = (k < stages) & active  # under vmap the body also runs for finished seeds (then discarded)
         g_b, gf, dx_b, dx_f, lin = _newton_parts(prob, x, t, linear)
@@ -458,6 +456,6 @@ def structured_barrier(prob: Structured, x0, t0, *, stages: int = 12, newton_ste
 
     m = prob.L.shape[0] + prob.lower.sum() + prob.mask.sum()
     init = (x0, jnp.int32(0), jnp.int32(0), jnp.asarray(t0, dt))
-    x, _, _, t_end = compacting_while(cond, body, (prob, jnp.asarray(active, bool), jnp.asarray(steps_all, dt)), init)
+    x, _, _, t_end = compacting_while(cond, body, (prob, jnp.asarray(active, bool), jnp.asarray(steps_all, dt), m), init)
     # t grows once more after the last centring: its weight was t_end / growth (t0 / growth if never run)
     return BarrierResult(x=x, value=structured_objective(prob, x), gap_bound=m * growth / t_end)
