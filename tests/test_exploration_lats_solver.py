@@ -292,6 +292,50 @@ def test_elementwise_kernels_match_numpy():
             assert np.all(got[:3] == np.inf) and np.all(np.isfinite(got[3:])), n
 
 
+def test_long_sums_run_blocked_and_equal_the_unrolled_chain(monkeypatch):
+    """Sums over more than UNROLL_MAX terms (the all-rows solves: 1365 alternatives on imdb) run as a loop over
+    blocks of the chain ((t_0 + t_1) + t_2) + ...: equal to rounding to the solver's unrolled chain (its threshold
+    lifted) and to NumPy's sequential adds of the same products, jitted and vmapped, at lengths around the threshold
+    and the block size (not bit for bit: XLA contracts a product and an add into one fused multiply-add where both
+    land in one kernel, and where a long unrolled chain is cut into kernels is XLA's choice). The traced graph stays
+    small (the point: XLA-CPU's compile time)."""
+    from bandits.exploration import solvers as S
+    rng = np.random.default_rng(11)
+    lengths = [S.UNROLL_MAX + 1, S.UNROLL_MAX + S.UNROLL_BLOCK, 2 * S.UNROLL_MAX + 17, 1365]
+    kernels = {"outer": lambda U, V, w: S._outer_sum(U, V, w), "vm": lambda U, V, w: S._vm(w, U),
+               "mm": lambda U, V, w: S._mm(U.T, V), "neglog": lambda U, V, w: S._neg_log_sum(jnp.abs(w) + 0.5)}
+
+    def chain(terms):
+        acc = terms[0]
+        for t in terms[1:]:
+            acc = acc + t
+        return acc
+
+    for n in lengths:
+        U, V, w = rng.normal(size=(3, n, 5)), rng.normal(size=(3, n, 4)), rng.normal(size=(3, n))
+        args = tuple(jnp.asarray(x) for x in (U, V, w))
+        got = {k: np.asarray(jax.jit(jax.vmap(f))(*args)) for k, f in kernels.items()}
+        for s in range(3):  # NumPy: the same products, added in order (XLA contracts a product and an add into
+            uw = U[s] * w[s][:, None]  # one fused multiply-add, so equal to rounding, not bit for bit)
+            close = dict(rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(got["outer"][s], chain([uw[i][:, None] * V[s, i][None, :] for i in range(n)]),
+                                       **close)
+            np.testing.assert_allclose(got["vm"][s], chain([w[s, i] * U[s, i] for i in range(n)]), **close)
+            np.testing.assert_allclose(got["mm"][s], chain([U[s, i][:, None] * V[s, i][None, :] for i in range(n)]),
+                                       **close)
+        if n < 1000:  # the solver's own unrolled chain (at n = 1365 it takes half a minute to compile)
+            with monkeypatch.context() as m:
+                m.setattr(S, "UNROLL_MAX", 10 ** 6)
+                unrolled = {k: np.asarray(jax.jit(jax.vmap(f))(*args)) for k, f in kernels.items()}
+            for k in kernels:
+                np.testing.assert_allclose(got[k], unrolled[k], rtol=1e-13, atol=1e-13, err_msg=f"{k} {n}")
+        np.testing.assert_allclose(got["neglog"], -np.log(np.abs(w) + 0.5).sum(-1), rtol=1e-13)
+    eqns = jax.make_jaxpr(kernels["outer"])(*(a[0] for a in args)).jaxpr.eqns  # n = 1365: ~8 equations a term
+    scans = [e for e in eqns if e.primitive.name == "scan"]  # unrolled; blocked: a head, then a scan of blocks
+    assert len(scans) == 1 and len(eqns) < 12 * S.UNROLL_BLOCK, len(eqns)  # unrolled: ~11,000
+    assert len(scans[0].params["jaxpr"].jaxpr.eqns) < 12 * S.UNROLL_BLOCK
+
+
 def test_working_set_neighbours_are_distinct_and_smallest_first():
     """``_working_set``'s neighbour rows against brute force: rows listed several times (a degenerate vertex reached
     from several bases) enter once, non-alternatives never, and when there are more distinct neighbours than
