@@ -331,7 +331,7 @@ def test_long_sums_run_blocked_and_equal_the_unrolled_chain(monkeypatch):
                 np.testing.assert_allclose(got[k], unrolled[k], rtol=1e-13, atol=1e-13, err_msg=f"{k} {n}")
         np.testing.assert_allclose(got["neglog"], -np.log(np.abs(w) + 0.5).sum(-1), rtol=1e-13)
     eqns = jax.make_jaxpr(kernels["outer"])(*(a[0] for a in args)).jaxpr.eqns  # n = 1365: ~8 equations a term
-    scans = [e for e in eqns if e.primitive.name == "scan"]  # unrolled; blocked: a head, then a scan of blocks
+    scans = [e for e in eqns if e.primitive.name == "scan"]  # unrolled: none; blocked: a head, then one scan
     assert len(scans) == 1 and len(eqns) < 12 * S.UNROLL_BLOCK, len(eqns)  # unrolled: ~11,000
     assert len(scans[0].params["jaxpr"].jaxpr.eqns) < 12 * S.UNROLL_BLOCK
 

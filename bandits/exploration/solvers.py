@@ -142,7 +142,8 @@ def _mv(M, v):
 
 def _mm(A, B):
     """A B for A [a, k], B [k, b], elementwise as ``_mv``, the sum over k unrolled (a reduction over a middle axis
-    is a slow loop in XLA-CPU's fused kernels; k adds of [a, b] arrays vectorise)."""
+    is a slow loop in XLA-CPU's fused kernels; k adds of [a, b] arrays vectorise; blocked past UNROLL_MAX,
+    ``_ordered_sum``)."""
     return _ordered_sum(_outer_term, (A.T, B), (A.shape[0], B.shape[1]), A.dtype)
 
 
