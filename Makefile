@@ -77,10 +77,13 @@ report-mlcb: install
 # reduced reproduction: make reproduce-lats OVERRIDES="runner.max_seeds=100 runner.max_horizon=20000".
 # PRESET_JOBS presets run at once, longest first: one preset keeps ~1.2 of 2 cores busy, but two at once
 # are memory-bound (imdb: 16.7 min alone, 29.0 min beside setup1_hard), so the gain is ~13 % at most.
-# PRESET_ARGS_<paper>/<preset>: how to run one preset, never what (OVERRIDES come after and win). imdb's
-# [batch, 1365, 12] vertex arrays run fastest in the narrowest batches, 16 seeds (LAGEX, 1000 seeds: 4,760 / 2,558
-# seed-steps/s in batches of 16 / 112, 2026-12-01; LATS about the same in both); the batch size never changes a
-# result (README, "Same bits at every batch width").
+# PRESET_ARGS_<paper>/<preset>: how to run one preset, never what (OVERRIDES come after and win). On imdb the
+# explorers without a solver (LAGEX, CGE, CGE-WLag, Uniform) are bound by the [batch, 1365, 12] vertex arrays and
+# run fastest in the narrowest batches, 16 seeds (LAGEX, 100 seeds: 5,254 / 3,567 seed-steps/s in batches of 16 /
+# 112, 2026-12-02); the Track-and-Stop family, bound by its solver, in wide ones (100 seeds x 256 rounds, 16 / 112:
+# CTnS-WLag 1,009 / 1,529, CTnS 2,416 / 3,052, PTnS 1,180 / 1,501; LATS 837 / 1,170 at 64 rounds), so they keep
+# runner.batch_size (runner.batch_sizes: per algorithm). The batch size never changes a result (README, "Same bits
+# at every batch width").
 # (Each line handed to xargs -L1 is stripped: a line ending in a blank would be joined with the next.)
 # TNS_EVERY=m: lazy updates (spec section 6) for the Track-and-Stop family (LATS, CTnS, CTnS-WLag, PTnS), whose
 # barrier solve dominates the run: the allocation is recomputed every m rounds (stored in the hyperparameters
@@ -91,7 +94,7 @@ PRESET_JOBS ?= 2
 TNS_EVERY ?= 1
 PRESETS_lats := setup1_hard imdb setup2_easy setup2_hard setup1_easy figure2 figure1
 PRESETS_submodular := rate_T rate_T_usm rate_T_karate rate_T_karate_usm first_order rank usm_size curvature
-PRESET_ARGS_lats/imdb := runner.batch_size=16
+PRESET_ARGS_lats/imdb := ++runner.batch_sizes={lagex:16,cge:16,cge_wlag:16,uniform:16}
 comma := ,
 space := $() $()
 LAZY_lats := $(if $(filter-out 1,$(TNS_EVERY)),"++experiment.hyperparameters={$(subst $(space),$(comma),$(foreach a,lats ctns ctns_wlag ptns,$(a):{every:$(TNS_EVERY)}))}")

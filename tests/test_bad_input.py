@@ -51,6 +51,10 @@ BAD = [
     (ATA + ["runner.chunk=0"], "chunk must be >= 1"),
     (ATA + ["runner.batch_size=-3"], "batch_size must be >= 1"),
     (ATA + ["+runner.foo=1"], "unknown key runner.foo"),
+    (ATA + ["++runner.batch_sizes={nope:16}"], "runner.batch_sizes given for unknown algorithm 'nope'; valid "
+                                             "choices: ata"),
+    (ATA + ["+runner.batch_sizes.ata=0"], "runner.batch_sizes.ata must be an integer >= 1"),
+    (ATA + ["+runner.batch_sizes.ata=abc"], "runner.batch_sizes.ata: Value 'abc'"),
     (BAI + ["experiment.delta=[1.5]"], "experiment.delta must be in (0, 1)"),
     (BAI + ["experiment.means=[1.0]"], "at least 2 arms"),
     (BAI + ["experiment.sigma=0"], "experiment.sigma must be > 0"),

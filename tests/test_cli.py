@@ -292,6 +292,31 @@ def test_stopping_time_preset_runs_and_reports(cli, tmp_path):
     assert (tmp_path / "bai" / "figures" / "toy_bai" / "stopping_times.png").exists()
 
 
+def test_per_algorithm_batch_size_runs_that_algorithm_at_its_width_with_the_same_results(monkeypatch):
+    """``runner.batch_sizes``: the named algorithm's jobs run at their own batch size, the others at
+    ``runner.batch_size``; every seed's result is the same as with one batch size for all."""
+    import bandits.core.experiment as experiment
+    from experiments.run import plan_preset
+
+    base = ["experiment=examples/gaussian_bai", "runner=smoke", "runner.max_seeds=40", "experiment.delta=[0.1]",
+            "runner.progress=false", "runner.batch_size=1000"]
+    widths, run = [], experiment.run_until_stopped
+
+    def spy(sim, seeds, cfg):
+        widths.append(cfg.batch_size)
+        return run(sim, seeds, cfg)
+
+    monkeypatch.setattr(experiment, "run_until_stopped", spy)
+    frames = []
+    for extra in ([], ["++runner.batch_sizes={track_and_stop:16}"]):
+        widths.clear()
+        *_, plan = plan_preset(base[0].split("=", 1)[1], base[1:] + extra, warn=lambda msg: None)
+        assert [name for _, name, _, _ in plan.jobs] == ["track_and_stop", "uniform"]
+        frames.append(experiment.run_experiment(plan, log=lambda msg: None)[0])
+        assert widths == ([1000, 1000] if not extra else [16, 1000])
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+
+
 def test_plugin_with_a_bug_is_reported_as_the_plugins_error(cli, tmp_path):
     (tmp_path / "buggy.py").write_text("import math\nx = math.sqrt(-1)\n")
     out = cli(["experiment=ata/figure3", "runner=smoke", "+experiment.plugins=[buggy]",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import inspect
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence
 
 import numpy as np
@@ -208,6 +208,12 @@ class Plan:
     jobs: list  # (problem, algorithm name, hyperparameters, Simulation)
     seeds: np.ndarray
     grid: Optional[np.ndarray]
+    batch_sizes: Mapping[str, int] = field(default_factory=dict)  # algorithm -> its batch_size
+
+    def job_config(self, name: str) -> RunConfig:
+        """The run configuration of algorithm ``name``'s jobs: ``cfg`` with its own batch size, if it has one."""
+        return replace(self.cfg, batch_size=self.batch_sizes[name]) if name in self.batch_sizes \
+            else self.cfg
 
 
 def build_simulation(paper: Paper, name: str, problem: Problem, hp: Mapping[str, Any]) -> Simulation:
@@ -269,6 +275,12 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
         cfg = RunConfig.from_mapping(runner, horizon=horizon, **({"chunk": chunk} if chunk else {}))
     except (TypeError, ValueError) as e:
         raise ConfigError(f"runner: {e}") from None
+    batch_sizes = dict(runner.get("batch_sizes") or {})
+    for a, size in batch_sizes.items():
+        if a not in paper.algorithms:  # (one the experiment does not run is allowed, as for hyperparameters)
+            raise ConfigError(f"runner.batch_sizes given for unknown algorithm {a!r}; valid choices: "
+                              f"{', '.join(paper.algorithms.names())}")
+        strict_int(size, f"runner.batch_sizes.{a}", 1)
     problems = list(paper.problems(spec))
     if len({p.label for p in problems}) != len(problems):
         raise ConfigError("the experiment expands to duplicate problems; remove the repeated sweep values")
@@ -282,7 +294,8 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
             jobs.append((problem, name, hp, sim))
     grid = log_grid(horizon, strict_int(spec.checkpoints, "experiment.checkpoints", 1)) if paper.mode == "fixed" \
         else None
-    return Plan(paper=paper, spec=spec, cfg=cfg, problems=problems, jobs=jobs, seeds=np.arange(seeds), grid=grid)
+    return Plan(paper=paper, spec=spec, cfg=cfg, problems=problems, jobs=jobs, seeds=np.arange(seeds), grid=grid,
+                batch_sizes={a: int(size) for a, size in batch_sizes.items()})
 
 
 def run_experiment(plan: Plan, log=None, extra_columns: Mapping[str, Any] | None = None):
@@ -296,6 +309,7 @@ def run_experiment(plan: Plan, log=None, extra_columns: Mapping[str, Any] | None
         if timing:
             timings.append(timing)
     for problem, name, hp, sim in plan.jobs:
+        cfg = plan.job_config(name)
         columns = {**dict(problem.columns), "experiment": spec.name, "hyperparameters": hyperparameter_columns(hp),
                    **(extra_columns or {})}
         log(f"[{spec.name}] {name} on {problem.label}: {len(seeds)} seeds x {cfg.horizon} rounds"
@@ -374,6 +388,7 @@ class RunnerSchema:
     chunk: int = MISSING
     stopping_chunk: int = MISSING
     batch_size: int = MISSING
+    batch_sizes: Dict[str, int] = MISSING  # per algorithm: its jobs' batch_size
     base_seed: int = MISSING
     rng: str = MISSING
     x64: bool = MISSING
