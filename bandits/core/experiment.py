@@ -301,15 +301,15 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
 def run_experiment(plan: Plan, log=None, extra_columns: Mapping[str, Any] | None = None):
     """Run a checked plan. Returns (runs frame, curves frame or None, timings)."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    paper, spec, cfg, seeds = plan.paper, plan.spec, plan.cfg, plan.seeds
+    paper, spec, seeds = plan.paper, plan.spec, plan.seeds
     runs, curves, timings = [], [], []
     shared = {}
     if paper.shared is not None:
-        shared, timing = paper.shared(spec, cfg, seeds, plan.grid)
+        shared, timing = paper.shared(spec, plan.cfg, seeds, plan.grid)
         if timing:
             timings.append(timing)
     for problem, name, hp, sim in plan.jobs:
-        cfg = plan.job_config(name)
+        cfg = plan.job_config(name)  # plan.cfg, with the algorithm's own batch size if it has one
         columns = {**dict(problem.columns), "experiment": spec.name, "hyperparameters": hyperparameter_columns(hp),
                    **(extra_columns or {})}
         log(f"[{spec.name}] {name} on {problem.label}: {len(seeds)} seeds x {cfg.horizon} rounds"
