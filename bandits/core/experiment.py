@@ -275,12 +275,12 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
         cfg = RunConfig.from_mapping(runner, horizon=horizon, **({"chunk": chunk} if chunk else {}))
     except (TypeError, ValueError) as e:
         raise ConfigError(f"runner: {e}") from None
-    batch_sizes = dict(runner.get("batch_sizes") or {})
-    for a, size in batch_sizes.items():
+    batch_sizes = {}
+    for a, size in (runner.get("batch_sizes") or {}).items():
         if a not in paper.algorithms:  # (one the experiment does not run is allowed, as for hyperparameters)
             raise ConfigError(f"runner.batch_sizes given for unknown algorithm {a!r}; valid choices: "
                               f"{', '.join(paper.algorithms.names())}")
-        strict_int(size, f"runner.batch_sizes.{a}", 1)
+        batch_sizes[a] = strict_int(size, f"runner.batch_sizes.{a}", 1)
     problems = list(paper.problems(spec))
     if len({p.label for p in problems}) != len(problems):
         raise ConfigError("the experiment expands to duplicate problems; remove the repeated sweep values")
@@ -295,7 +295,7 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
     grid = log_grid(horizon, strict_int(spec.checkpoints, "experiment.checkpoints", 1)) if paper.mode == "fixed" \
         else None
     return Plan(paper=paper, spec=spec, cfg=cfg, problems=problems, jobs=jobs, seeds=np.arange(seeds), grid=grid,
-                batch_sizes={a: int(size) for a, size in batch_sizes.items()})
+                batch_sizes=batch_sizes)
 
 
 def run_experiment(plan: Plan, log=None, extra_columns: Mapping[str, Any] | None = None):
