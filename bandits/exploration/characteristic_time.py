@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import polytope
+from . import joint_glr, polytope
 from bandits.core import batch
 from bandits.core.selection import first_k, smallest_k
 
@@ -294,13 +294,19 @@ def _solve(mu, sigma2, A, b, r, restricted):
     return omega, value, lp.policy, alt.any()
 
 
-def characteristic_time(mu, A, b, sigma=1.0, restricted: bool = False, r: float = 0.0):
-    """(T_F(mu), omega*) for Gaussian arms with sds ``sigma`` (scalar or [K]) and F = {A pi <= b}.
+def characteristic_time(mu, A, b, sigma=1.0, restricted: bool = False, r: float = 0.0,
+                        unknown_constraints: bool = False):
+    """(T(mu), omega*) for Gaussian arms with sds ``sigma`` (scalar or [K]) and F = {A pi <= b}.
 
     Runs in float64 (a local ``jax.enable_x64`` context); returns a Python float and a numpy array.
     ``restricted``: omega ranges over F instead of Delta_K (its centre must lie strictly inside F).
+    ``unknown_constraints``: the lower bound when A must be learned too (spec section 11,
+    ``characteristic_time_unknown``): +inf where pi* is degenerate; ``restricted`` and ``r`` do not apply.
     """
-    res = characteristic_time_full(mu, A, b, sigma, restricted, r)
+    if unknown_constraints:
+        res = characteristic_time_unknown(mu, A, b, sigma)
+    else:
+        res = characteristic_time_full(mu, A, b, sigma, restricted, r)
     return res.T, res.omega
 
 
@@ -317,3 +323,110 @@ def characteristic_time_full(mu, A, b, sigma=1.0, restricted: bool = False, r: f
         if not bool(has_alt):  # a single feasible vertex: nothing to test
             T = 0.0
         return CharacteristicTime(T=T, omega=np.asarray(omega), pi_star=np.asarray(pi))
+
+
+# ----------------------------------------------------------------------------- unknown constraints (spec section 11)
+DEGENERATE_TOL = 1e-9  # a row of [-I; A] within this of equality at pi* is active
+KELLEY_TOL = 1e-4  # the cutting-plane loop stops at this relative gap between its upper and lower bounds, so the
+# bound is exact to 1e-4 relative (the gap stalls near 3.5e-5 on setup 2 hard and 7e-6 on imdb: the cuts come from
+# float64 singular values and eigenvalues; the issue asks 1e-3)
+KELLEY_ITERATIONS = 300
+OMEGA_FLOOR = 1e-6  # omega_a >= this in the master problem: Z is differentiable only inside the simplex (at
+# omega_a = 0 its autodiff gradient is not a supergradient), and HiGHS may round a smaller bound to 0
+
+
+def _shapes(mu, A, b, sigma):
+    """float64 arrays (mu [K], A [d, K], b [d], sigma^2 [K]) or one ``ValueError`` line naming the mismatch."""
+    mu = np.asarray(mu, np.float64)
+    if mu.ndim != 1 or mu.size < 2:
+        raise ValueError(f"mu must be a vector of at least 2 arm means, got shape {mu.shape}")
+    K = mu.size
+    A = np.asarray(A, np.float64)
+    if A.ndim == 1:
+        A = A[None, :]
+    if A.ndim != 2 or A.shape[1] != K:
+        raise ValueError(f"A must have shape (d, K) = (d, {K}) (one column per arm), got {A.shape}")
+    b = np.asarray(b, np.float64).reshape(-1)
+    if b.size != A.shape[0]:
+        raise ValueError(f"b must have one entry per row of A ({A.shape[0]}), got {b.size}")
+    sigma = np.asarray(sigma, np.float64)
+    if sigma.ndim > 1 or (sigma.ndim == 1 and sigma.size != K):
+        raise ValueError(f"sigma must be a number or a vector of {K} sds, got shape {sigma.shape}")
+    sigma2 = np.broadcast_to(sigma, (K,)) ** 2
+    if not (np.isfinite(mu).all() and np.isfinite(A).all() and np.isfinite(b).all() and (sigma2 > 0).all()):
+        raise ValueError("mu, A and b must be finite and sigma > 0")
+    return mu, A, b, sigma2
+
+
+def degenerate(mu, A, b) -> tuple[bool, np.ndarray, np.ndarray]:
+    """(pi* is degenerate or not unique, pi*, its basis): more than K - 1 rows of [-I; A] active at pi* (several
+    bases define it: with A unknown, the joint GLR of each is 0 at the truth), or another vertex as good."""
+    K, d = len(mu), len(b)
+    with jax.enable_x64(True):
+        verts = polytope.vertices(jnp.asarray(A), jnp.asarray(b), 0.0)
+        lp = polytope.lp_argmax(jnp.asarray(mu), verts)
+        if not bool(lp.feasible):
+            raise ValueError("the feasible set {pi in simplex : A pi <= b} is empty")
+        pi = np.asarray(lp.policy)
+        values = np.where(np.asarray(verts.feasible), np.asarray(verts.points) @ mu, -np.inf)
+        far = np.abs(np.asarray(verts.points) - pi[None, :]).max(-1) > 1e-9
+    active = int((pi <= DEGENERATE_TOL).sum() + (A @ pi >= b - DEGENERATE_TOL * (1 + np.abs(b))).sum())
+    tie = bool((values[far] >= float(lp.value) - DEGENERATE_TOL * (1 + abs(float(lp.value)))).any())
+    return active > K - 1 or tie, pi, polytope.subsets(K, d)[int(lp.index)]
+
+
+@jax.jit
+def _value_and_supergradient(mu, A, b, sigma2, omega, basis):
+    f = lambda w: joint_glr.statistic(mu, A, b, sigma2, w, basis)  # noqa: E731
+    return jax.value_and_grad(f)(omega)
+
+
+def characteristic_time_unknown(mu, A, b, sigma=1.0) -> CharacteristicTime:
+    """T(mu, A)^{-1} = max_{omega in Delta_K} Z(omega): Z the joint GLR of the optimal basis (``joint_glr``) with the
+    pull counts replaced by omega, i.e. min over the conditions that break the basis of the weighted distance
+    inf sum_a omega_a [(mu'_a - mu_a)^2 / (2 sigma_a^2) + ||A'_a - A_a||^2 / 2] (omega on both the reward and the
+    cost coordinates of arm a).
+
+    Z is concave and positively homogeneous in omega (an infimum of linear functions), so its supergradient g at
+    omega gives the cut Z(omega') <= g^T omega' everywhere (Euler: Z(omega) = g^T omega). Kelley's cutting-plane
+    method: maximise min_i g_i^T omega over the simplex (a linear program, SciPy's HiGHS; host side, once per
+    problem), evaluate Z and its supergradient there, add the cut, until the LP's bound and the best Z agree to
+    KELLEY_TOL (at most KELLEY_ITERATIONS cuts). Returns +inf (no finite bound) when
+    pi* is degenerate or not unique (``degenerate``).
+    """
+    from scipy.optimize import linprog
+
+    mu, A, b, sigma2 = _shapes(mu, A, b, sigma)
+    K = mu.size
+    bad, pi, basis = degenerate(mu, A, b)
+    if bad:
+        return CharacteristicTime(T=float("inf"), omega=np.full(K, np.nan), pi_star=pi)
+    with jax.enable_x64(True):
+        args = tuple(jnp.asarray(x) for x in (mu, A, b, sigma2)) + (jnp.asarray(basis),)
+
+        def oracle(w):
+            v, g = _value_and_supergradient(*args[:4], jnp.asarray(w), args[4])
+            return float(v), np.asarray(g)
+
+        omega = np.full(K, 1.0 / K)
+        best_v, best_w = -np.inf, omega
+        cuts = []
+        c = np.zeros(K + 1)
+        c[-1] = -1.0  # maximise t
+        for _ in range(KELLEY_ITERATIONS):
+            v, g = oracle(omega)
+            if v > best_v:
+                best_v, best_w = v, omega
+            cuts.append(g)
+            G = np.asarray(cuts)
+            res = linprog(c, A_ub=np.hstack([-G, np.ones((len(cuts), 1))]), b_ub=np.zeros(len(cuts)),
+                          A_eq=np.concatenate([np.ones(K), [0.0]])[None, :], b_eq=[1.0],
+                          bounds=[(OMEGA_FLOOR, 1.0)] * K + [(None, None)], method="highs")
+            if not res.success:
+                raise RuntimeError(f"characteristic_time_unknown: the master LP failed ({res.message})")
+            upper, omega = -res.fun, np.maximum(res.x[:K], OMEGA_FLOOR)
+            if upper - best_v <= KELLEY_TOL * max(abs(best_v), 1e-300):
+                break
+    if not best_v > 0:
+        return CharacteristicTime(T=float("inf"), omega=best_w, pi_star=pi)
+    return CharacteristicTime(T=1.0 / best_v, omega=np.asarray(best_w), pi_star=pi)

@@ -185,11 +185,13 @@ def exploration_env() -> Environment:
     def assess(answer, params: ExplorationParams):
         """Judge a recommendation (policy pi_hat [K], basis int32[K-1]; a bare policy is judged as is).
 
-        correct   the basis defines pi* in the true polytope (vertex identification; pi_hat itself
-                  is a vertex of the enlarged F_hat and is off pi* by the shift c_tau)
-        exact     max |pi_hat - pi*| <= 1e-6
-        feasible  A pi_hat <= b + 1e-6 (the returned policy itself)
-        r_good    the true vertex of the basis is feasible and mu^T x >= mu^T pi* - r
+        correct          the basis defines pi* in the true polytope (vertex identification; pi_hat itself
+                         is a vertex of the enlarged F_hat and is off pi* by the shift c_tau)
+        exact            max |pi_hat - pi*| <= 1e-6
+        feasible         A pi_hat <= b + 1e-6 (the returned policy itself)
+        r_good           the true vertex of the basis is feasible and mu^T x >= mu^T pi* - r
+        r_good_feasible  the returned policy itself is feasible and mu^T pi_hat >= mu^T pi* - r (the target of
+                         Definition 1 of the AISTATS version: what a user can deploy)
         """
         f = params.mu.dtype
         policy = jnp.asarray(getattr(answer, "policy", answer), f)
@@ -202,7 +204,8 @@ def exploration_env() -> Environment:
         feasible = jnp.all(params.A @ policy <= params.b + ASSESS_TOL)
         x_feasible = ok & jnp.all(params.A @ x <= params.b + ASSESS_TOL) & jnp.all(x >= -ASSESS_TOL)
         good = x_feasible & (params.mu @ x >= params.value_star - params.r - ASSESS_TOL)
+        good_feasible = feasible & (params.mu @ policy >= params.value_star - params.r - ASSESS_TOL)
         return {"correct": correct.astype(f), "exact": exact.astype(f), "feasible": feasible.astype(f),
-                "r_good": good.astype(f)}
+                "r_good": good.astype(f), "r_good_feasible": good_feasible.astype(f)}
 
     return Environment(reset=reset, sample=sample, step=step, metrics=metrics, assess=assess)

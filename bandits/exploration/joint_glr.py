@@ -41,7 +41,7 @@ Every infimum is over the whole surface, not only the part that bounds the regio
 region's complement is the union of {condition fails}, and its closest point lies on one of the surfaces, so
 the minimum over all of them is the distance to the complement. Shapes are static: every condition is padded
 to P = min(d, K - 1) + 1 (the largest support) and the unused block of each small matrix is an identity times
-a number above every singular value of the rest, so one SVD or eigen-solve size serves every basis.
+distinct numbers above every singular value of the rest, so one SVD or eigen-solve size serves every basis.
 """
 from __future__ import annotations
 
@@ -91,10 +91,11 @@ def _padded(M, valid_rows, valid_cols):
     block = jnp.where(keep, M, 0.0)
     big = 1.0 + 2.0 * jnp.sqrt(jnp.sum(block * block))
     eye = jnp.eye(n, dtype=M.dtype)
-    # padding: the identity times big where both the row and the column are padding (the callers pad rows and
-    # columns at the same positions, so the matrix is a permuted block-diagonal one)
+    # padding: a diagonal of distinct numbers above big where both the row and the column are padding (the callers
+    # pad rows and columns at the same positions, so the matrix is a permuted block-diagonal one; distinct values
+    # keep the derivatives of the singular values and eigenvalues finite)
     pad = (~vr[:, None] & ~vc[None, :]) & (eye > 0)
-    return jnp.where(keep, M, jnp.where(pad, big, 0.0))
+    return jnp.where(keep, M, jnp.where(pad, big * (1.0 + jnp.arange(n, dtype=M.dtype))[:, None], 0.0))
 
 
 def _smallest_singular_value(M):
@@ -165,7 +166,8 @@ class Conditions(NamedTuple):
 
 def conditions(mu_hat, A_hat, b, sigma2, weights, basis, known_A: bool = False) -> Conditions:
     """Every infimum of the module docstring for the basis ``basis`` (int32[K - 1] rows of [-I; A]) at the estimate
-    (mu_hat [K], A_hat [d, K]) with weights N (pull counts, or an allocation omega)."""
+    (mu_hat [K], A_hat [d, K]) with weights N (pull counts, or an allocation omega). The cases of each kind are
+    stacked and solved by one batched SVD or eigen-solve."""
     d, K = A_hat.shape
     P = support_size(K, d)
     B = basis_sets(basis, K, d)
@@ -173,42 +175,38 @@ def conditions(mu_hat, A_hat, b, sigma2, weights, basis, known_A: bool = False) 
     slots = jnp.arange(P)
     valid_s = slots < B.k + 1
     valid_r = slots < B.k
+    rows_k, valid_rows_k = B.rows[:P - 1], valid_r[:P - 1]
     inf = jnp.asarray(jnp.inf, mu_hat.dtype)
+    others = jnp.asarray([[i for i in range(P) if i != j] for j in range(P)], jnp.int32)  # [P, P-1]
     if known_A:
-        basic_zero = jnp.full(P, inf)
-        row_active = jnp.full(d, inf)
-        singular = inf
+        basic_zero, row_active, singular = jnp.full(P, inf), jnp.full(d, inf), inf
     else:
-        rows_k = B.rows[:P - 1]
-        valid_rows_k = valid_r[:P - 1]
-        basic_zero = []
-        for j in range(P):  # pi_{S_j} = 0: columns S - {S_j}, rows R
-            cols = jnp.concatenate([B.support[:j], B.support[j + 1:]])
-            valid_c = jnp.arange(P - 1) < B.k
-            val = _primal(A_hat, b, weights, rows_k, valid_rows_k, cols, valid_c)
-            basic_zero.append(jnp.where(valid_s[j], val, inf))
-        basic_zero = jnp.stack(basic_zero)
-        row_active = []
-        for i in range(d):  # row i joins R: rows R + {i}, columns S
-            Q = jnp.where(slots < B.k, B.rows, jnp.where(slots == B.k, i, 0)).astype(jnp.int32)
-            val = _primal(A_hat, b, weights, Q, slots < B.k + 1, B.support, valid_s)
-            row_active.append(jnp.where(B.in_rows[i], inf, val))
-        row_active = jnp.stack(row_active)
+        # (P1) pi_{S_j} = 0: columns S - {S_j} (k valid, first), rows R
+        cols = B.support[others]  # [P, P-1]
+        primal = jax.vmap(_primal, in_axes=(None, None, None, None, None, 0, None))
+        basic_zero = jnp.where(valid_s, primal(A_hat, b, weights, rows_k, valid_rows_k, cols, valid_rows_k), inf)
+        # (P2) row i joins R: rows R + {i} (slot k), columns S
+        Q = jnp.where(slots[None, :] < B.k, B.rows[None, :],
+                      jnp.where(slots[None, :] == B.k, jnp.arange(d)[:, None], 0)).astype(jnp.int32)  # [d, P]
+        primal = jax.vmap(_primal, in_axes=(None, None, None, 0, None, None, None))
+        row_active = jnp.where(B.in_rows, inf, primal(A_hat, b, weights, Q, slots < B.k + 1, B.support, valid_s))
         singular = _singular(A_hat, weights, B, P)
-    multiplier = []
-    for j in range(P - 1):  # y_{R_j} = 0: rows R - {R_j}, arms S
-        Q = jnp.concatenate([B.rows[:j], B.rows[j + 1:P - 1]])
-        val = _dual(mu_hat, A_hat, sigma2, weights, Q, jnp.arange(P - 2) < B.k - 1, B.support, valid_s, known_A)
-        multiplier.append(jnp.where(valid_r[j], val, inf))
-    multiplier = jnp.stack(multiplier) if multiplier else jnp.zeros(0, mu_hat.dtype)
-    reduced_cost = []
-    for a in range(K):  # arm a joins S: rows R, arms S + {a}
-        T = jnp.concatenate([jnp.where(valid_s, B.support, a), jnp.full(1, a, jnp.int32)])
-        valid_t = jnp.concatenate([valid_s, jnp.ones(1, bool)])
-        # slots past |S| repeat arm a with weight 0 (masked), the last slot is a itself
-        val = _dual(mu_hat, A_hat, sigma2, weights, B.rows[:P - 1], valid_r[:P - 1], T, valid_t, known_A)
-        reduced_cost.append(jnp.where(B.in_support[a], inf, val))
-    reduced_cost = jnp.stack(reduced_cost)
+    # (D1) y_{R_j} = 0: rows R - {R_j} (k - 1 valid), arms S; (D2) arm a joins S: rows R, arms S + {a}.
+    # Both as rows [P - 1] and arms [P + 1] with masks, stacked: P - 1 multipliers, then K arms.
+    drop = jnp.concatenate([B.rows[others[:P - 1, :P - 2]], jnp.zeros((P - 1, 1), jnp.int32)], axis=1)  # [P-1, P-1]
+    Qd = jnp.concatenate([drop, jnp.broadcast_to(rows_k, (K, P - 1))])
+    valid_qd = jnp.concatenate([jnp.broadcast_to(jnp.arange(P - 1) < B.k - 1, (P - 1, P - 1)),
+                                jnp.broadcast_to(valid_rows_k, (K, P - 1))])
+    arms = jnp.arange(K, dtype=jnp.int32)
+    Td = jnp.concatenate([jnp.broadcast_to(jnp.concatenate([B.support, jnp.zeros(1, jnp.int32)]), (P - 1, P + 1)),
+                          jnp.concatenate([jnp.where(valid_s[None, :], B.support[None, :], arms[:, None]),
+                                           arms[:, None]], axis=1)])
+    valid_td = jnp.concatenate([jnp.broadcast_to(jnp.concatenate([valid_s, jnp.zeros(1, bool)]), (P - 1, P + 1)),
+                                jnp.broadcast_to(jnp.concatenate([valid_s, jnp.ones(1, bool)]), (K, P + 1))])
+    dual = jax.vmap(_dual, in_axes=(None, None, None, None, 0, 0, 0, 0, None))
+    vals = dual(mu_hat, A_hat, sigma2, weights, Qd, valid_qd, Td, valid_td, known_A)
+    multiplier = jnp.where(valid_r[:P - 1], vals[:P - 1], inf)
+    reduced_cost = jnp.where(B.in_support, inf, vals[P - 1:])
     return Conditions(basic_zero=basic_zero, row_active=row_active, singular=singular, multiplier=multiplier,
                       reduced_cost=reduced_cost)
 

@@ -6,21 +6,23 @@ After each observation (``update``), with n = rounds played:
     f = f(n, delta), c_n = f ||pi_ref||_{Sigma_n^{-1}}   the shift (0 with known constraints), pi_ref = pi_{n-1}
     F_hat = {pi in Delta : A_hat pi <= b + c_n}          vertices by one batched solve (``polytope``)
     pi_n = argmax_{F_hat} mu_hat^T pi,  alternatives u != pi_n
-    Z_n = min_u G_u(N),  beta(n, delta)                   stop after this round iff n >= K, F_hat != {} and Z_n > beta
+    Z_n = min_u G_u(N),  beta(n, delta)                   the paper's GLR (Theorem 5)
+    stop state = stopping rule(...)                       ``stopping``: the paper's rule (stop after this round iff
+                                                          n >= K, F_hat != {} and Z_n > beta) or a sound one
     omega = rule(...)                                     the algorithm-specific allocation (LATS, LAGEX, ...)
     next arm = C-tracking (or D-tracking) of omega; arms 0..K-1 once first (warm-up)
 
 ``select`` only returns the arm prepared by the previous ``update`` (a policy may not change
-its state in ``select``); ``recommend`` returns pi_n = argmax over the vertices of F_hat_tau
-together with its basis (the K - 1 rows of [-I; A] active there): pi_hat itself lies in the
-enlarged F_hat and never equals pi* exactly when a constraint is active at pi*, so the
-environment judges correctness by the vertex the basis defines in the true polytope.
+its state in ``select``); ``recommend`` returns the stopping rule's answer, a vertex and its basis
+(the K - 1 rows of [-I; A] active there); with the paper's rule pi_n = argmax over the vertices of
+F_hat_tau: pi_hat itself lies in the enlarged F_hat and never equals pi* exactly when a constraint is
+active at pi*, so the environment judges correctness by the vertex the basis defines in the true polytope.
 If F_hat is empty (possible early on) the explorer keeps pi_ref, plays the uniform allocation
-and does not stop.
+and does not stop under the paper's rule.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
@@ -28,7 +30,7 @@ import jax.numpy as jnp
 from bandits.core import batch
 from bandits.core.types import Policy
 
-from . import gaussian, polytope, thresholds, tracking
+from . import gaussian, polytope, stopping as stopping_rules, thresholds, tracking
 
 
 class Config(NamedTuple):
@@ -37,6 +39,8 @@ class Config(NamedTuple):
     tracking: str = "C"  # "C" or "D"
     known_constraints: bool = False  # CTnS / CGE: use known.A, no shift
     every: int = 1  # lazy updates: recompute the allocation every `every` rounds
+    stopping: str = "paper"  # stopping.RULES
+    stopping_threshold: Optional[str] = None  # the rule's threshold choice (None: its default)
 
 
 class Context(NamedTuple):
@@ -82,12 +86,13 @@ class ExplorerState(NamedTuple):
     omega: jax.Array  # [K]  last allocation
     pi: jax.Array  # [K]   pi_n (recommendation; pi_ref of the next shift)
     shift: jax.Array  # scalar c_n
-    z: jax.Array  # scalar GLR statistic Z_n
+    z: jax.Array  # scalar GLR statistic Z_n (the paper's, on F_hat_n)
     beta: jax.Array  # scalar threshold beta(n, delta)
     feasible: jax.Array  # bool F_hat_n nonempty
     basis: jax.Array  # int32[K-1] the rows of G active at pi_n (identifies the vertex)
     next_arm: jax.Array  # int32 arm of round n + 1
     rule: Any  # the allocation rule's state
+    stop: stopping_rules.StopState  # the stopping rule's state: its last statistic and answer, whether it fired
 
 
 def estimates(state: ExplorerState):
@@ -104,7 +109,7 @@ def explorer(rule: Rule, cfg: Config = Config()) -> Policy:
             cost_sum=jnp.zeros((d, K), dt), cum=jnp.zeros(K, dt), omega=jnp.full(K, 1.0 / K, dt),
             pi=jnp.full(K, 1.0 / K, dt), shift=jnp.zeros((), dt), z=jnp.zeros((), dt), beta=jnp.full((), jnp.inf, dt),
             feasible=jnp.bool_(False), basis=jnp.zeros(K - 1, jnp.int32), next_arm=jnp.int32(0),
-            rule=rule.init(K, d, dt))
+            rule=rule.init(K, d, dt), stop=stopping_rules.init(K, dt, cfg.stopping))
 
     def select(state, noise, t, known):
         return state.next_arm
@@ -136,7 +141,12 @@ def explorer(rule: Rule, cfg: Config = Config()) -> Policy:
         beta = thresholds.threshold(cfg.threshold, n, known.delta, state.counts, known.b.shape[0]).astype(dt)
         warm = n < K
         # a slot whose seed has stopped (the runner keeps its state frozen) never asks for a refresh
-        frozen = (state.n >= K) & state.feasible & (state.z > state.beta)
+        frozen = state.stop.fired
+        evidence = stopping_rules.Evidence(n=n, counts=state.counts, mu_hat=mu_hat, A_hat=A_hat, b=known.b.astype(dt),
+                                           sigma2=sigma2, delta=known.delta, r=known.r, feasible=feasible, pi=pi,
+                                           basis=basis, z=z, beta=beta)
+        stop = stopping_rules.advance(cfg.stopping, cfg.stopping_threshold, state.stop, evidence,
+                                      cfg.known_constraints)
         refresh = (~warm) & feasible & ((n - K) % cfg.every == 0) & ~frozen
         ctx = Context(n=n, counts=state.counts, mu_hat=mu_hat, A_hat=A_hat, b_shift=known.b + c, shift=c,
                       sigma2=sigma2, r=known.r, verts=verts, pi=pi, alt=alt, active=refresh, pi_index=lp.index)
@@ -156,13 +166,13 @@ def explorer(rule: Rule, cfg: Config = Config()) -> Policy:
             arm_next, cum = tracking.d_tracking(state.counts, omega, n + 1), state.cum
         arm_next = jnp.where(warm, n, arm_next).astype(jnp.int32)
         return state._replace(cum=cum, omega=omega, pi=pi, shift=c, z=z, beta=beta, feasible=feasible,
-                              basis=basis, next_arm=arm_next, rule=rule_state)
+                              basis=basis, next_arm=arm_next, rule=rule_state, stop=stop)
 
     def stopped(state, t, known):
-        return (state.n >= state.counts.shape[0]) & state.feasible & (state.z > state.beta)
+        return state.stop.fired
 
     def recommend(state, known):
-        return Answer(policy=state.pi, basis=state.basis)
+        return Answer(policy=state.stop.last.policy, basis=state.stop.last.basis)
 
     return Policy(init=init, select=select, update=update, stopped=stopped, recommend=recommend)
 

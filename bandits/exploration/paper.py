@@ -20,9 +20,11 @@ the dtype in force when they are traced (float64 in the CLI's runs; float32 in t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import jax
 import jax.numpy as jnp
@@ -34,14 +36,15 @@ from bandits.core.experiment import (PAPERS, Algorithm, ConfigError, ExperimentS
 from bandits.core.registry import Registry
 from bandits.core.types import Environment, Policy, Simulation
 
-from . import environments as E
+from . import environments as E, gaussian, polytope, thresholds
 from .cge import cge
 from .characteristic_time import characteristic_time
 from .ctns import ctns
 from .lagex import lagex
 from .lats import NEWTON_STEPS, STAGES, lats
-from .machinery import Config, ExplorerState
+from .machinery import Config, ExplorerState, estimates
 from .ptns import ptns
+from .stopping import RULES as STOPPING, threshold_name
 from .thresholds import THRESHOLDS
 from .uniform import uniform
 from .wlag import cge_wlag, ctns_wlag
@@ -74,10 +77,13 @@ class LatsView:
     tracking: str = dataclasses.field(default="C", metadata=dict(static=True))
     every: int = dataclasses.field(default=1, metadata=dict(static=True))
     restricted: bool = dataclasses.field(default=False, metadata=dict(static=True))
+    stopping: str = dataclasses.field(default="paper", metadata=dict(static=True))
+    stopping_threshold: Optional[str] = dataclasses.field(default=None, metadata=dict(static=True))
 
     def config(self, every: Optional[int] = None) -> Config:
         return Config(threshold=self.threshold, radius=self.radius, tracking=self.tracking,
-                      every=int(every or self.every))
+                      every=int(every or self.every), stopping=self.stopping,
+                      stopping_threshold=self.stopping_threshold)
 
 
 def _arrays(tree):
@@ -165,7 +171,12 @@ class LatsExperiment(ExperimentSchema):
     env: List[str] = MISSING  # environments of spec section 8 (Table 1), or "custom" (mu, A, b below)
     delta: Optional[List[float]] = None  # a sweep axis; default: Table 1's delta of each environment
     mu3: Optional[List[float]] = None  # Figure 2: setup 1 with mu_3 swept (setup1-* environments only)
-    r: float = 0.0  # slack of an r-good answer
+    # slack of an r-good answer: a number, or a mapping {stopping rule: slack} (a rule it does not name: 0)
+    r: Any = 0.0
+    # stopping rule(s) (spec section 11; a list is a sweep axis): paper | plugin | joint_glr | pessimistic_optimistic
+    stopping: Any = "paper"
+    # the threshold of the rules that have a choice (joint_glr: paper | joint); null: each rule's first; a list sweeps
+    stopping_threshold: Any = None
     sigma: Optional[float] = None  # replaces the reward sd of every arm (true and assumed); default: Table 1
     threshold: str = "paper"  # paper | gk16 | code | theory (spec section 5)
     radius: str = "paper"  # confidence radius f(t, delta): paper | bound
@@ -230,12 +241,75 @@ def _base(spec, name):
         sigma_known
 
 
+NO_SLACK = 0.0  # the slack of a rule that a mapping experiment.r does not name
+
+
+def _choices(rule: str) -> str:
+    spec = STOPPING[rule]
+    return ", ".join(spec.thresholds) if spec.thresholds else "none (experiment.threshold's beta)"
+
+
+def _stopping(spec) -> list[tuple[str, Optional[str]]]:
+    """The (stopping rule, threshold choice or None: the rule's default) pairs the experiment runs."""
+    rules = [str(x) for x in as_list(spec.stopping)]
+    if not rules:
+        raise ConfigError(f"experiment.stopping lists no rule; valid choices: {', '.join(STOPPING)}")
+    for rule in rules:
+        if rule not in STOPPING:
+            raise ConfigError(f"unknown stopping rule {rule!r}; valid choices: {', '.join(STOPPING)}")
+    rules = dedupe(rules, "experiment.stopping")
+    if spec.stopping_threshold is None:
+        return [(rule, None) for rule in rules]
+    chosen = dedupe([str(x) for x in as_list(spec.stopping_threshold)], "experiment.stopping_threshold")
+    for t in chosen:
+        if not any(t in STOPPING[rule].thresholds for rule in rules):
+            raise ConfigError(f"experiment.stopping_threshold={t!r} is not a threshold of the stopping rule(s) "
+                              f"{', '.join(rules)}; valid choices: "
+                              + "; ".join(f"{rule}: {_choices(rule)}" for rule in rules))
+    out = []
+    for rule in rules:
+        choices = STOPPING[rule].thresholds
+        if len(choices) > 1:  # a rule with a choice runs once per listed threshold, each must be one of its own
+            bad = [t for t in chosen if t not in choices]
+            if bad:
+                raise ConfigError(f"stopping rule {rule!r} has no threshold {bad[0]!r}; valid choices: "
+                                  f"{', '.join(choices)}")
+            out += [(rule, t) for t in chosen]
+        else:
+            out.append((rule, None))
+    return out
+
+
+def _slack(spec, rule: str) -> float:
+    """The slack r of the runs of ``rule`` (experiment.r: a number, or a mapping rule -> number)."""
+    if isinstance(spec.r, Mapping):
+        return float(spec.r[rule]) if rule in spec.r else NO_SLACK
+    return float(spec.r)
+
+
+def _check_slack(spec, pairs) -> None:
+    what = "experiment.r (slack of an r-good answer)"
+    if isinstance(spec.r, Mapping):
+        for rule, value in spec.r.items():
+            if rule not in STOPPING:
+                raise ConfigError(f"experiment.r names unknown stopping rule {rule!r}; valid choices: "
+                                  f"{', '.join(STOPPING)}")
+            finite_float(value, f"experiment.r.{rule}", 0.0)
+    else:
+        finite_float(spec.r, what, 0.0)
+    for rule, _ in pairs:
+        if STOPPING[rule].needs_r and not _slack(spec, rule) > 0:
+            raise ConfigError(f"stopping rule {rule!r} needs a slack r > 0: with r = 0 it cannot stop (an "
+                              f"optimistic rival within the confidence boxes always remains); set e.g. "
+                              f"experiment.r=0.05 or 'experiment.r={{{rule}: 0.05}}'")
+
+
 def check(spec: LatsExperiment) -> None:
     envs = _envs(spec)
     _deltas(spec)
     if not 0 < finite_float(spec.custom_delta, "experiment.custom_delta") < 1:
         raise ConfigError(f"experiment.custom_delta must be in (0, 1), got {spec.custom_delta!r}")
-    finite_float(spec.r, "experiment.r (slack of an r-good answer)", 0.0)
+    _check_slack(spec, _stopping(spec))
     if spec.sigma is not None:
         finite_float(spec.sigma, "experiment.sigma (reward noise sd)", 0.0, strict=True)
     if spec.threshold not in THRESHOLDS:
@@ -270,18 +344,37 @@ def kl_bernoulli(p: float, q: float) -> float:
     return p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
 
 
+def _finite(T: float) -> float:
+    return float(T) if math.isfinite(T) else INFINITE
+
+
+def _unknown_bound(mu, sd, A, b) -> float:
+    """T(mu, A) with A unknown (spec section 11; +inf on degenerate optima), once per instance and process."""
+    arrays = [np.asarray(x, np.float64) for x in (mu, sd, A, b)]
+    return _unknown_bound_cached(tuple((x.shape, x.tobytes()) for x in arrays))
+
+
+@functools.lru_cache(maxsize=64)
+def _unknown_bound_cached(key) -> float:
+    mu, sd, A, b = (np.frombuffer(data).reshape(shape) for shape, data in key)
+    T, _ = characteristic_time(mu, A, b, sigma=sd, unknown_constraints=True)
+    return T
+
+
 def _lower_bounds(mu, sd, A, b, r, restricted):
-    """(T_F, T_bai); an infinite one (two optimal answers, e.g. two best arms for BAI at mu_3 = 1.5 in setup 1)
-    is stored as -1 (the results refuse non-finite values; the analysis treats <= 0 as missing)."""
+    """(T_F, T_bai, T_unknown): known constraints, no constraint, unknown constraints (the optimal basis; r does not
+    enter). An infinite one (two optimal answers, e.g. two best arms for BAI at mu_3 = 1.5 in setup 1; a degenerate
+    pi* with A unknown) is stored as -1 (the results refuse non-finite values; the analysis treats <= 0 as
+    missing or infinite, per column)."""
     T_F, _ = characteristic_time(mu, A, b, sigma=sd, restricted=restricted, r=r)
     K = len(mu)
     T_bai, _ = characteristic_time(mu, np.zeros((1, K)), np.ones(1), sigma=sd, r=r)
-    return tuple(float(T) if math.isfinite(T) else INFINITE for T in (T_F, T_bai))
+    return tuple(_finite(T) for T in (T_F, T_bai, _unknown_bound(mu, sd, A, b)))
 
 
 def make_problem(name, mu, sd, A, b, delta, sigma_known, r, restricted, settings, label, extra=None):
     pi = E.optimum(mu, A, b)
-    T_F, T_bai = _lower_bounds(mu, sd, A, b, r, restricted)
+    T_F, T_bai, T_unknown = _lower_bounds(mu, sd, A, b, r, restricted)
     kl = kl_bernoulli(delta, 1 - delta)
     scaled = lambda T, f: T * f if T >= 0 else INFINITE  # noqa: E731
     f64 = lambda x: np.asarray(x, np.float64)  # noqa: E731
@@ -290,8 +383,12 @@ def make_problem(name, mu, sd, A, b, delta, sigma_known, r, restricted, settings
     sigma = sd if sigma_known is None else np.asarray(sigma_known, float)
     view = LatsView(b=f64(b), sigma=f64(sigma), delta=f64(delta), r=f64(r), **settings)
     columns = {"environment": name, "delta": float(delta), "K": len(mu), "d": len(b), "r": float(r),
-               "mu3": float(mu[2]) if len(mu) > 2 else float("nan"), "T_F": T_F, "T_bai": T_bai,
+               "mu3": float(mu[2]) if len(mu) > 2 else float("nan"),
+               "stopping": view.stopping,
+               "threshold": threshold_name(view.stopping, view.stopping_threshold, view.threshold),
+               "T_F": T_F, "T_bai": T_bai, "T_unknown": T_unknown,
                "lower_bound": scaled(T_F, kl), "lower_bound_bai": scaled(T_bai, kl),
+               "lower_bound_unknown": scaled(T_unknown, kl),
                "lower_bound_ln": scaled(T_F, math.log(1 / (2.4 * delta))), **(extra or {})}
     return Problem(label=label, columns=columns, known=view, env=environment(), params=params, oracle=f64(A),
                    static={"mu": mu, "sd": sd, "A": A, "b": b, "pi_star": pi})
@@ -303,6 +400,7 @@ def problems(spec: LatsExperiment) -> list[Problem]:
     deltas = _deltas(spec)
     mu3s = [float(m) for m in as_list(spec.mu3)] if spec.mu3 is not None else [None]
     mu3s = dedupe(mu3s, "experiment.mu3")
+    rules = _stopping(spec)
     out = []
     for name in _envs(spec):
         mu, sd, A, b, delta0, sigma_known = _base(spec, name)
@@ -311,21 +409,39 @@ def problems(spec: LatsExperiment) -> list[Problem]:
             if m3 is not None:
                 m[2] = m3
             for delta in (deltas or [delta0]):
-                label = name + (f" mu3={m3:g}" if m3 is not None else "") + \
-                    (f" delta={delta:g}" if deltas is not None and len(deltas) > 1 else "")
-                out.append(make_problem(name, m, sd, A, b, delta, sigma_known, float(spec.r), spec.restricted,
-                                        settings, label))
+                for rule, choice in rules:
+                    label = name + (f" mu3={m3:g}" if m3 is not None else "") + \
+                        (f" delta={delta:g}" if deltas is not None and len(deltas) > 1 else "") + \
+                        (f" {rule}" + (f"/{choice}" if choice else "") if len(rules) > 1 else "")
+                    out.append(make_problem(name, m, sd, A, b, delta, sigma_known, _slack(spec, rule),
+                                            spec.restricted, dict(settings, stopping=rule, stopping_threshold=choice),
+                                            label))
     return out
 
 
 # ----------------------------------------------------------------------------- violation counters
-def wrap(spec, problem: Problem, sim: Simulation) -> Simulation:
-    """Count, on the metrics side, the rounds where pi_t (a) and omega_t (b) violate the true constraints.
+def _true_vertices(A, b) -> np.ndarray:
+    """The vertices of the true polytope {pi in Delta_K : A pi <= b} (metrics side), float64 [M, K]."""
+    with jax.enable_x64(True):
+        verts = polytope.vertices(jnp.asarray(A, jnp.float64), jnp.asarray(b, jnp.float64), 0.0)
+        return np.asarray(verts.points)[np.asarray(verts.feasible)]
 
-    The counters live next to the simulation's carry; they read the policy state's pi and omega after
-    each round and the true A of the environment (never passed to the policy).
+
+def wrap(spec, problem: Problem, sim: Simulation) -> Simulation:
+    """Metrics computed beside the learner, from its state and the true A (never passed to the policy):
+
+    * the rounds where pi_t, the stopping rule's current recommendation, (a) and the allocation omega_t (b)
+      violate the true constraints;
+    * ``tau_known_A``: the first round at which the paper's GLR with the *true* polytope (Theorem 5's closed form
+      over the true vertices, the learner's mu_hat, N, assumed sds and experiment.threshold's beta) exceeded its
+      threshold, on the same sample path: what the same sampling rule would have stopped at had its stopping rule
+      been given A. It is known only up to the learner's own stop: ``known_A_stopped`` = 0 means it had not fired
+      by tau (then tau_known_A = tau, a lower bound).
     """
     A_np, b_np = problem.params.A, problem.params.b
+    view = problem.known
+    V_np = _true_vertices(A_np, b_np)
+    d = len(b_np)
 
     def flags(carry):
         pstate = carry[0]
@@ -333,32 +449,53 @@ def wrap(spec, problem: Problem, sim: Simulation) -> Simulation:
             return jnp.int32(0), jnp.int32(0)
         A, b = jnp.asarray(A_np), jnp.asarray(b_np)
         tol = VIOLATION_TOL * (1.0 + jnp.abs(b))
-        pi_bad = jnp.any(A @ pstate.pi > b + tol)
+        pi_bad = jnp.any(A @ pstate.stop.last.policy > b + tol)  # the stopping rule's current recommendation
         om_bad = jnp.any(A @ pstate.omega > b + tol)
         return pi_bad.astype(jnp.int32), om_bad.astype(jnp.int32)
 
+    def known_A_glr(pstate):
+        """(Z with the true polytope, beta) after the learner's round."""
+        mu_hat, _ = estimates(pstate)
+        V = jnp.asarray(V_np, mu_hat.dtype)
+        best = V[jnp.argmax(V @ mu_hat)]
+        alt = jnp.max(jnp.abs(V - best[None, :]), axis=-1) > 1e-9
+        sigma2 = jnp.asarray(view.sigma, mu_hat.dtype) ** 2
+        z = gaussian.glr(mu_hat, sigma2, best, V, alt, pstate.counts, jnp.asarray(view.r, mu_hat.dtype))
+        z = jnp.where(alt.any(), z, jnp.inf)
+        beta = thresholds.threshold(view.threshold, pstate.n, jnp.asarray(view.delta, mu_hat.dtype), pstate.counts, d)
+        return z, beta
+
     def init(key):
-        return sim.init(key), jnp.int32(0), jnp.int32(0)
+        return sim.init(key), jnp.int32(0), jnp.int32(0), jnp.bool_(False), jnp.int32(0)
 
     def step(carry, noise_t, t):
-        inner, vp, va = carry
+        inner, vp, va, fired, tau_A = carry
         inner = sim.step(inner, noise_t, t)
         fp, fa = flags(inner)
-        return inner, vp + fp, va + fa
+        pstate = inner[0]
+        if isinstance(pstate, ExplorerState):
+            z, beta = known_A_glr(pstate)
+            now = ~fired & (pstate.n >= pstate.counts.shape[0]) & (z > beta)
+            fired, tau_A = fired | now, jnp.where(now, pstate.n, tau_A)
+        return inner, vp + fp, va + fa, fired, tau_A
 
     def metrics(carry):
-        inner, vp, va = carry
+        inner, vp, va, fired, tau_A = carry
         out = dict(sim.metrics(inner))
         out["violations_policy"] = vp
         out["violations_allocation"] = va
         pstate = inner[0]
         if isinstance(pstate, ExplorerState):
             out["shift"] = pstate.shift
-            out["z"] = jnp.where(jnp.isfinite(pstate.z), pstate.z, -1.0)
-            K = pstate.pi.shape[0]
+            z = pstate.stop.last.z  # the stopping rule's statistic at its last check
+            out["z"] = jnp.where(jnp.isfinite(z), z, -1.0)
+            out["tau_known_A"] = jnp.where(fired, tau_A, pstate.n)
+            out["known_A_stopped"] = fired.astype(jnp.int32)
+            policy = pstate.stop.last.policy
+            K = policy.shape[0]
             if K <= 3:  # the Figure 1 example: the recommended policy itself
                 for a in range(K):
-                    out[f"pi_hat_{a}"] = pstate.pi[a]
+                    out[f"pi_hat_{a}"] = policy[a]
         return out
 
     stopped = None if sim.stopped is None else (lambda carry, t: sim.stopped(carry[0], t))
@@ -390,8 +527,8 @@ if "lats" not in PAPERS:
         check=check,
         wrap=wrap,
         analysis="experiments.lats.analysis:report",
-        id_columns=("environment", "delta", "K", "d", "r", "mu3", "T_F", "T_bai", "lower_bound", "lower_bound_bai",
-                    "lower_bound_ln"),
+        id_columns=("environment", "delta", "K", "d", "r", "mu3", "stopping", "threshold", "T_F", "T_bai",
+                    "T_unknown", "lower_bound", "lower_bound_bai", "lower_bound_unknown", "lower_bound_ln"),
         reference="lagex",
         x64=True,
         example=example,

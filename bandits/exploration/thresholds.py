@@ -52,6 +52,17 @@ def calibration(x):
     return 2.0 * h_tilde((h_inverse(1.0 + x) + math.log(math.pi**2 / 3.0)) / 2.0)
 
 
+def kaufmann_koolen(counts, delta, per_arm: int = 1):
+    """sum over the m = K per_arm coordinates of 3 ln(1 + ln N_k) + m T(ln(1/delta) / m) (Kaufmann & Koolen 2021,
+    Theorem 7 with their per-coordinate counts): the GLR threshold of m Gaussian coordinates, the d + 1 of arm
+    a (its reward and its d costs) all observed N_a times. The ``joint`` threshold of spec section 11."""
+    counts = jnp.asarray(counts)
+    dtype = jnp.result_type(float, delta)
+    n = jnp.maximum(counts.astype(dtype), 1.0)
+    m = counts.shape[-1] * per_arm
+    return per_arm * 3.0 * jnp.log1p(jnp.log(n)).sum(-1) + m * calibration(-jnp.log(jnp.asarray(delta, dtype)) / m)
+
+
 def threshold(name: str, t, delta, counts=None, d: int = 0):
     """beta(t, delta). ``t``: rounds played so far; ``counts`` (pull counts N) and ``d`` for ``theory``."""
     t = jnp.asarray(t)
