@@ -453,4 +453,5 @@ PAPER = PAPERS.add("mlcb", Paper(
                 "expert_excess"),
     reference="mflcb",
     example=example,
+    curve_metrics=("pseudo_regret", "regret"),  # the regret figure's; the other metrics' curves are stored, not drawn
 ))
