@@ -32,6 +32,7 @@ SNAPSHOT = re.compile(r"^pseudo_regret_T(\d+)$")
 TEMPLATE = Path(__file__).with_name("README.template.md")
 BOOTSTRAP = 2000
 LOCKED_OUT = 0.01  # an expert is locked out of training when N_i(T) < 1 % of its fair share sum_j N_j(T) / K
+# (T = 1e4, K = 4, M = 1: fewer than 25 sessions of 2,500)
 IDENTIFY = 0.9  # the identification claim: P(I_T = i*) >= 0.9 at the largest budget
 TOP = 2  # "the top experts": the TOP experts with the smallest best attainable loss (logistic, probit on Figure 2)
 
@@ -88,10 +89,14 @@ def _per_expert(value) -> np.ndarray:
 
 
 def top_experts(excess) -> list[int]:
-    """The ``TOP`` experts with the smallest best attainable loss (stored ``expert_excess``; ties to the lowest
-    index); empty when the results do not store it."""
+    """The ``TOP`` experts with the smallest best attainable loss (stored ``expert_excess``); empty when the results
+    do not store it or when it is ambiguous (the runner-up tied with the next: bandit experts whose best actions
+    coincide)."""
     e = _per_expert(excess)
-    return [int(i) for i in np.argsort(e, kind="stable")[:TOP]] if len(e) >= TOP else []
+    order = np.argsort(e, kind="stable")
+    if len(e) < TOP or (len(e) > TOP and e[order[TOP - 1]] == e[order[TOP]]):
+        return []
+    return [int(i) for i in order[:TOP]]
 
 
 def reading_of(hyperparameters) -> dict:
@@ -279,6 +284,7 @@ def training_table(runs: pd.DataFrame, shown: dict) -> pd.DataFrame:
             m, lo, hi = mean_ci(share[:, top].sum(axis=1)) if top else (np.nan,) * 3
             row.update(top_two_share=m, top_two_share_ci_low=lo, top_two_share_ci_high=hi,
                        best_share_rank=int((mean_share > mean_share[best]).sum()) + 1 if 0 <= best < K else -1)
+            row.update({f"locked_out_{i}": float(locked[:, i].mean()) for i in range(K)})
             row.update(_proportion("locked_out_any", locked.any(axis=1), True, estimate=True))
             row.update(_proportion("locked_out_best", locked[:, best], 0 <= best < K, estimate=True))
             rows.append(row)
@@ -298,8 +304,9 @@ def training_markdown(training: pd.DataFrame, names: list[str], variants) -> str
         cells = [f"{getattr(r, f'share_{i}'):.3f} [{getattr(r, f'share_{i}_ci_low'):.3f}, "
                  f"{getattr(r, f'share_{i}_ci_high'):.3f}]" for i in range(K)]
         tv = "–" if not np.isfinite(r.tv_to_G2) else f"{r.tv_to_G2:.3f}"
-        lines.append(f"| {r.M} | {r.label} | " + " | ".join(cells) + f" | {tv} | {r.tv_to_uniform:.3f} | "
-                     f"{r.top_two_share:.3f} [{r.top_two_share_ci_low:.3f}, {r.top_two_share_ci_high:.3f}] | "
+        top = "–" if not np.isfinite(r.top_two_share) else \
+            f"{r.top_two_share:.3f} [{r.top_two_share_ci_low:.3f}, {r.top_two_share_ci_high:.3f}]"
+        lines.append(f"| {r.M} | {r.label} | " + " | ".join(cells) + f" | {tv} | {r.tv_to_uniform:.3f} | {top} | "
                      f"{_fmt_prop(r.locked_out_any, r.locked_out_any_ci_low, r.locked_out_any_ci_high)} | "
                      f"{_fmt_prop(r.locked_out_best, r.locked_out_best_ci_low, r.locked_out_best_ci_high)} |")
     g2 = [t[f"G2_share_{i}"].iloc[0] for i in range(K)]
@@ -354,6 +361,8 @@ def claims_table(runs: pd.DataFrame, paper, shown: dict, tab: pd.DataFrame, trai
                              verdict=_verdict(lo, hi, 0.0, "above", "below", "no significant difference")))
         r = tab[(tab["M"] == M) & (tab["variant"] == ref_vars[0])].iloc[0]
         for claim, key in (("identifies i*", "identified"), ("identifies a top-two expert", "top_two")):
+            if not np.isfinite(r[key]):  # no best expert, or no unambiguous top two
+                continue
             lo, hi = r[f"{key}_ci_low"], r[f"{key}_ci_high"]
             rows.append(dict(claim=claim, M=M, subject=r["label"], versus="", estimate=r[key], ci_low=lo, ci_high=hi,
                              threshold=IDENTIFY, judged=M == largest,
@@ -442,10 +451,31 @@ def verdict_sentences(claims: pd.DataFrame) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
+def lockout_sentences(training: dict, names: dict, readings: dict) -> str:
+    """Per experiment, how often M-FLCB locks an expert (and i*) out of training, in words (``training_table``)."""
+    out = []
+    for exp, t in sorted(training.items()):
+        if t.empty:
+            continue
+        t = t.sort_values("M")
+
+        def rates(key):
+            return ", ".join(f"{getattr(r, key):.2f} [{getattr(r, key + '_ci_low'):.2f}, "
+                             f"{getattr(r, key + '_ci_high'):.2f}]" for r in t.itertuples())
+
+        each = "; ".join(f"M = {int(r.M)}: " + ", ".join(f"{n} {getattr(r, f'locked_out_{i}'):.2f}"
+                                                        for i, n in enumerate(names[exp])) for r in t.itertuples())
+        out.append(f"- `{exp}` ({readings[exp]}), M = {', '.join(str(int(m)) for m in t['M'])}: some expert locked "
+                   f"out in {rates('locked_out_any')} of the seeds, i* in {rates('locked_out_best')} (per expert: "
+                   f"{each}).")
+    return "\n".join(out) + "\n" if out else ""
+
+
 def identification_markdown(tables: list[pd.DataFrame]) -> str:
     """At the smallest budget of every experiment, the variants that carry a reading (M-FLCB advising from S_t
     and from all K): regret and identification side by side."""
-    lines = ["| preset | M | algorithm | pseudo-regret | P(I_T = i*) | P(I_T in top two) |", "|---|---|---|---|---|---|"]
+    lines = ["| preset | M | algorithm | pseudo-regret | P(I_T = i*) | P(I_T in top two) |",
+             "|---|---|---|---|---|---|"]
     for tab in tables:
         t = tab[(tab["M"] == tab["M"].min()) & tab["hyperparameters"].map(lambda h: bool(reading_of(h)))]
         for r in t.itertuples():
@@ -458,7 +488,8 @@ def identification_markdown(tables: list[pd.DataFrame]) -> str:
 
 def readings_markdown(tables: list[pd.DataFrame], runs: pd.DataFrame) -> str:
     """The experiments and what sets their reading: M-FLCB's constants, the experts' G_i, the oracle's ranking."""
-    lines = ["| preset | reading | M-FLCB c | M-FLCB c_R | Lipschitz | G_i | best attainable loss above i*, per expert |",
+    lines = ["| preset | reading | M-FLCB c | M-FLCB c_R | Lipschitz | G_i | "
+             "best attainable loss above i*, per expert |",
              "|---|---|---|---|---|---|---|"]
     for tab in tables:
         r = tab.iloc[0]
@@ -533,7 +564,8 @@ def rates_markdown(rates: pd.DataFrame, slopes: pd.DataFrame, points: pd.DataFra
              "|---|---|---|---|---|---|---|---|"]
     for r in slopes.itertuples():
         ok = "yes" if abs(r.slope_T - r.predicted_slope_T) <= 0.1 else "**no**"
-        lines.append(f"| {r.label}{f' (reading {r.reading})' if r.reading else ''} | {r.alpha:g} | {r.K} | {r.M} | {r.seeds} | {r.slope_T:.3f} "
+        label = f"{r.label} (reading {r.reading})" if r.reading else r.label
+        lines.append(f"| {label} | {r.alpha:g} | {r.K} | {r.M} | {r.seeds} | {r.slope_T:.3f} "
                      f"[{r.slope_T_ci_low:.3f}, {r.slope_T_ci_high:.3f}] | {r.predicted_slope_T:g} | {ok} |")
     out = "\n".join(lines) + "\n"
     # regret non-increasing in M; M = K beside the best expert alone
@@ -697,17 +729,22 @@ def budget_figure(runs, paper, shown, title, path: Path):
     return _save(fig, path)
 
 
-def training_figure(training: dict, names: dict, paper, path: Path):
-    """Where M-FLCB's training goes, per experiment (reading): its share of training sessions per expert
-    (bars per M, 95% CI) beside G_i^2 / sum G_j^2 (black ticks), the diagnostic of the regret term."""
-    items = [(exp, t) for exp, t in sorted(training.items()) if len(t)]
+def training_figure(training: dict, names: dict, readings: dict, paper, path: Path):
+    """Where M-FLCB's training goes, per experiment whose experts have Lipschitz constants (the GLM readings): its
+    share of training sessions per expert (bars per M, 95% CI) beside G_i^2 / sum G_j^2 (black ticks), the
+    diagnostic of the regret term."""
+    items = [(exp, t) for exp, t in sorted(training.items()) if len(t) and np.isfinite(t["G2_share_0"]).all()]
     if not items:
         return None
     plt = _plt()
-    fig, axes = plt.subplots(1, len(items), figsize=(4.0 * len(items), 3.4), squeeze=False, sharey=True)
+    cols = min(len(items), 2)
+    rows = -(-len(items) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.4 * rows), squeeze=False, sharey=True)
+    for ax in axes.ravel()[len(items):]:
+        ax.set_visible(False)
     cmap = plt.get_cmap("Blues")
-    for col, (exp, t) in enumerate(items):
-        ax = axes[0, col]
+    for j_ax, (exp, t) in enumerate(items):
+        ax = axes.ravel()[j_ax]
         K = int(t["K"].iloc[0])
         Ms = sorted(t["M"].unique())
         x = np.arange(K)
@@ -723,8 +760,9 @@ def training_figure(training: dict, names: dict, paper, path: Path):
         if np.all(np.isfinite(g2)):
             ax.scatter(x, g2, marker="_", s=600, color="black", zorder=3, label="G_i² / Σ G_j²")
         ax.axhline(1.0 / K, color="0.5", ls=":", lw=1, label="uniform 1/K")
-        ax.set_xticks(x, names[exp], rotation=30, ha="right", fontsize=7)
-        ax.set(title=exp.split("/")[-1], ylabel=f"{t['label'].iloc[0]}: share of N_i(T)" if col == 0 else "")
+        ax.set_xticks(x, names[exp], fontsize=7)
+        ax.set(title=f"{exp}: {readings[exp]}", ylabel=f"{t['label'].iloc[0]}: share of N_i(T)" if j_ax % cols == 0
+               else "")
         ax.title.set_fontsize(8)
     _legend(fig, axes)
     fig.tight_layout()
@@ -780,7 +818,7 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
     """Draw every M-LCB figure and table the stored results allow. Returns the files written."""
     fig_dir, tab_dir = Path(figures_dir) / paper.name, Path(paper_dir) / paper.name
     written, sections, tunings = [], [], []
-    tables, claims, trainings, reference_training, names = [], [], [], {}, {}
+    tables, claims, trainings, reference_training, names, readings = [], [], [], {}, {}, {}
     for (exp, family), r in runs.groupby(["experiment", "experts"], sort=True):
         stem = exp.split("/")[-1]
         if family == "oracle":
@@ -802,7 +840,7 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
         written.append(atomic_write_text(tab_dir / f"training_{stem}.csv", training.to_csv(index=False)))
         exp_claims = claims_table(r, paper, shown, tab, training)
         ref_vars = sorted(set(training.loc[training["algorithm"] == paper.reference, "variant"]))
-        names[exp] = _names(r)
+        names[exp], readings[exp] = _names(r), describe_reading(tab.iloc[0])
         trainings.append(f"**{exp}** ({describe_reading(tab.iloc[0])})\n\n"
                          + training_markdown(training, names[exp], ref_vars))
         reference_training[exp] = training[training["variant"].isin(ref_vars)]
@@ -824,7 +862,7 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
         written.append(atomic_write_text(tab_dir / "claims.csv", claims.to_csv(index=False)))
         written.append(atomic_write_text(tab_dir / "claims.md", "# M-LCB: the paper's claims, per reading\n\n"
                                          + claims_markdown(claims) + "\n" + verdict_sentences(claims)))
-    path = training_figure(reference_training, names, paper, fig_dir / "readings_training.png")
+    path = training_figure(reference_training, names, readings, paper, fig_dir / "readings_training.png")
     if path is not None:
         written.append(path)
     rates, slopes, points = rates_tables(runs)
@@ -841,7 +879,8 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
              "{{CLAIMS}}": claims_markdown(claims) if len(claims) else "(no M-FLCB results)\n",
              "{{VERDICTS}}": verdict_sentences(claims) if len(claims) else "",
              "{{TRAINING}}": "\n".join(trainings) if trainings else "(no results)\n",
-             "{{IDENTIFICATION}}": identification_markdown(tables)}
+             "{{IDENTIFICATION}}": identification_markdown(tables),
+             "{{LOCKOUT}}": lockout_sentences(reference_training, names, readings)}
     written.append(atomic_write_text(tab_dir / "README.md", render_readme(paper, metas, sections, tunings, rates,
                                                                           rates_md, extra)))
     return written
