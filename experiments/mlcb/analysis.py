@@ -384,7 +384,8 @@ def claims_table(runs: pd.DataFrame, paper, shown: dict, tab: pd.DataFrame, trai
 
 
 CLAIMS = {  # claim -> (what the paper says, how the cell reads)
-    "competitive": "M-FLCB's mean pseudo-regret below {versus}'s (paired difference; tuned: its best setting per M)",
+    "competitive": "M-FLCB's mean pseudo-regret below {versus}'s (paired difference; a swept baseline at its best "
+                   "setting per M)",
     "identifies i*": f"P(I_T = i*) >= {IDENTIFY:g}, judged at the largest M",
     "identifies a top-two expert": f"P(I_T in top two) >= {IDENTIFY:g}, judged at the largest M",
     "trains the top experts": "the top two experts' share of training sessions above the uniform 2/K",
