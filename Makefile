@@ -55,18 +55,19 @@ reproduce-ata: install
 report-ata: install
 	$(BIN)/bandits-bench-report $(RESULTS)/ata --figures figures --paper paper
 
-# M-LCB (Latypov et al.): Figure 2 (GLM experts), bandit experts, rates; ED2RB's tuning grid as a sweep (~10 min)
-ED2RB_GRID := 'experiment.algorithms=[ed2rb]' experiment.hyperparameters.ed2rb.c=0.01,0.03,0.3,1.0
+# M-LCB (Latypov et al.): Figure 2 (GLM experts) under each reading of spec section 9 (figure2: reading B with a
+# common G = 1, the default; figure2_reading_a: c_R = 1; figure2_per_link_G: per-link G_i; figure2_reading_a_per_link_G:
+# both), bandit experts, rates; ED2RB's tuning grid (the other four c) as a sweep beside every preset that runs it.
+# PRESET_JOBS commands at a time (xargs), the longest first.
+ED2RB_GRID := experiment.algorithms=[ed2rb] experiment.hyperparameters.ed2rb.c=0.01,0.03,0.3,1.0
+PRESETS_mlcb := figure2 figure2_reading_a figure2_per_link_G figure2_reading_a_per_link_G bandit_experts
+MLCB_RUNS := 'experiment=mlcb/rates hydra.run.dir=$(RESULTS)/mlcb/rates' \
+    $(foreach p,$(PRESETS_mlcb),'experiment=mlcb/$(p) hydra.run.dir=$(RESULTS)/mlcb/$(p)/main' \
+    '-m experiment=mlcb/$(p) $(ED2RB_GRID) hydra.sweep.dir=$(RESULTS)/mlcb/$(p)/ed2rb')
 reproduce-mlcb: install
 	$(if $(filter true,$(RESUME)),,rm -rf $(RESULTS)/mlcb)
-	$(BIN)/bandits-bench experiment=mlcb/figure2 runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/mlcb/figure2/main
-	$(BIN)/bandits-bench -m experiment=mlcb/figure2 $(ED2RB_GRID) runner.resume=$(RESUME) \
-	    hydra.sweep.dir=$(RESULTS)/mlcb/figure2/ed2rb
-	$(BIN)/bandits-bench experiment=mlcb/bandit_experts runner.resume=$(RESUME) \
-	    hydra.run.dir=$(RESULTS)/mlcb/bandit_experts/main
-	$(BIN)/bandits-bench -m experiment=mlcb/bandit_experts $(ED2RB_GRID) runner.resume=$(RESUME) \
-	    hydra.sweep.dir=$(RESULTS)/mlcb/bandit_experts/ed2rb
-	$(BIN)/bandits-bench experiment=mlcb/rates runner.resume=$(RESUME) hydra.run.dir=$(RESULTS)/mlcb/rates
+	printf '%s\n' $(MLCB_RUNS) | xargs -P $(PRESET_JOBS) -L1 sh -c \
+	    '$(BIN)/bandits-bench "$$@" $(OVERRIDES) runner.resume=$(RESUME)' bandits-bench
 	$(MAKE) report-mlcb
 
 report-mlcb: install

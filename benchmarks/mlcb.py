@@ -4,7 +4,8 @@
     python benchmarks/mlcb.py --quick    # tiny settings: checks that every row runs (numbers meaningless)
 
 Setting: the GLM experiment of ``mlcb/figure2`` (K = 4 links, d = 5, rho = 4, theta* = (3 / sqrt 5) 1, logistic
-truth), M-FLCB (c = 0.1) with M = 2, T rounds.
+truth), M-FLCB (c = 0.1) with M = 2, T rounds, with the peers' constants on every path: reading A (c_R = 1) and
+per-link Lipschitz constants G_i (``SETTING``; the preset's default is reading B with G = 1, the same work per round).
 
 Rows, each in seed-rounds per second (median of timed runs; compilation excluded and reported apart):
 * NumPy loop: ``bandits.experts.reference.run_mlcb_glm_numpy``, one seed at a time, written for clarity (the
@@ -42,6 +43,7 @@ except ImportError:  # the optional ``bench`` extra
     numba = mlcb_numba = None
 
 PRESET, ALGORITHM = "mlcb/figure2", "mflcb"
+SETTING = ["experiment.hyperparameters.mflcb.reading=A", "experiment.glm.lipschitz=per_link"]  # as the loops below
 D, RHO, C = 5, 4.0, 0.1
 
 
@@ -70,7 +72,8 @@ def numba_rates(pool, budget, rounds, seeds, repeats):
 
 
 def jax_rate(budget, seeds, rounds, repeats):
-    _, _, _, plan = plan_preset(PRESET, [f"experiment.algorithms=[{ALGORITHM}]", f"experiment.budgets=[{budget}]",
+    _, _, _, plan = plan_preset(PRESET, [*SETTING, f"experiment.algorithms=[{ALGORITHM}]",
+                                         f"experiment.budgets=[{budget}]",
                                          f"experiment.horizon={rounds}", f"experiment.seeds={seeds}",
                                          f"runner.batch_size={max(seeds, 1)}", "runner.progress=false"],
                                 warn=lambda msg: None)

@@ -108,11 +108,16 @@ def comparison_table(runs: pd.DataFrame, reference: str, metrics, paper) -> str:
 def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, reference: str | None = None,
            warn=None) -> list[Path]:
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
-    runs, curves, metas = load_results(dirs, warn=warn)
+    papers = discover_papers()
+
+    def curve_metrics(meta):  # the curves a built-in paper's analysis reads (a plugin's paper: all of them)
+        name = meta.get("experiment", {}).get("paper")
+        return papers.get(name).curve_metrics if name in papers else None
+
+    runs, curves, metas = load_results(dirs, warn=warn, curve_metrics=curve_metrics)
     root = Path(dirs[0])
     figures = Path(figures) if figures is not None else root / "figures"
     paper_dir = Path(paper_dir) if paper_dir is not None else root / "paper"
-    papers = discover_papers()
     written = []
     from experiments.run import load_plugins
 

@@ -61,6 +61,26 @@ BAD = [
     (BAI + ["experiment.algorithms=[track_and_stop,lucb]"], "valid choices: track_and_stop, uniform"),
 ]
 
+# ---------------------------------------------------------------- M-LCB readings and Lipschitz constants (issue 31)
+MLCB = ["experiment=mlcb/figure2"]
+BAD += [
+    (MLCB + ["experiment.hyperparameters.mflcb.reading=C"],
+     "algorithm 'mflcb': unknown reading 'C'; valid choices: A (beta only: c_R = 1), B (the whole width: c_R = c)"),
+    (MLCB + ["experiment.hyperparameters.mflcb.reading=null"], "unknown reading None; valid choices: A (beta only"),
+    (["experiment=mlcb/figure2_reading_a", "experiment.hyperparameters.mflcb.reading=b"],
+     "unknown reading 'b'; valid choices: A"),
+    (MLCB + ["+experiment.hyperparameters.mflcb.c_R=1"],
+     "unknown hyperparameter(s) 'c_R' for algorithm 'mflcb'; valid choices: reading, c, delta"),
+    (MLCB + ["experiment.glm.lipschitz=each"],
+     "unknown experiment.glm.lipschitz 'each'; valid choices: common, per_link"),
+    (MLCB + ["experiment.glm.G=0"], "experiment.glm.G (the common Lipschitz constant) must be > 0, got 0.0"),
+    (["experiment=mlcb/figure2_per_link_G", "experiment.glm.G=-1.5"], "experiment.glm.G (the common Lipschitz "
+                                                                      "constant) must be > 0, got -1.5"),
+    (MLCB + ["experiment.glm.G=inf"], "experiment.glm.G (the common Lipschitz constant) must be finite"),
+    (MLCB + ["experiment.glm.G=abc"], "experiment.glm.G: Value 'abc'"),
+]
+# ---------------------------------------------------------------- end of the M-LCB block
+
 
 @pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, args, message):

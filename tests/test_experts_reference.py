@@ -9,14 +9,18 @@ from bandits.experts.loop import run
 from bandits.experts.reference import run_mlcb_glm_numpy
 
 
-@pytest.mark.parametrize("M,c,advisor_from,seed", [(2, 0.1, "subset", 0), (1, 1.0, "subset", 1), (3, 0.1, "all", 2)])
-def test_jax_matches_numpy_reference(M, c, advisor_from, seed):
+@pytest.mark.parametrize("M,c,c_R,advisor_from,G,seed", [
+    (2, 0.1, 1.0, "subset", None, 0), (1, 1.0, 1.0, "subset", None, 1), (3, 0.1, 1.0, "all", None, 2),
+    (1, 0.1, 0.1, "subset", 1.0, 3), (2, 0.1, 0.1, "all", 1.0, 4), (2, 0.1, 0.1, "subset", None, 5)])
+def test_jax_matches_numpy_reference(M, c, c_R, advisor_from, G, seed):
+    """Per-link G_i (None) or one G for every link (spec section 9's default with c = c_R = 0.1: reading B)."""
     T = 400
+    G = None if G is None else [G] * len(PAPER_LINKS)
     with jax.enable_x64(True):
-        fam = glm_experts(PAPER_LINKS, d=5, rho=4.0)
+        fam = glm_experts(PAPER_LINKS, d=5, rho=4.0, lipschitz_constants=G)
         env = experts_env(fam)
         oracle = paper_oracle(5)
-        policy = mlcb(M, c=c, advisor_from=advisor_from)
+        policy = mlcb(M, c=c, c_R=c_R, advisor_from=advisor_from)
         z = jax.jit(fam.sample, static_argnums=1)(jax.random.key(seed), T, oracle)
         tr = lambda p, e, a, o, zt: (a.train, a.advisor, o.suffered)
         _, final, (masks, adv, suffered) = jax.jit(
@@ -24,7 +28,7 @@ def test_jax_matches_numpy_reference(M, c, advisor_from, seed):
         x, y = np.asarray(z.x), np.asarray(z.y)
         masks, adv, suffered = np.asarray(masks), np.asarray(adv), np.asarray(suffered)
         theta = np.asarray(final.experts.theta)
-    ref = run_mlcb_glm_numpy(x, y, PAPER_LINKS, 4.0, M, c=c, advisor_from=advisor_from)
+    ref = run_mlcb_glm_numpy(x, y, PAPER_LINKS, 4.0, M, c=c, c_R=c_R, advisor_from=advisor_from, G=G)
     assert np.array_equal(masks, ref["masks"])
     assert np.array_equal(adv, ref["advisors"])
     assert np.allclose(suffered, ref["suffered"], atol=1e-10)

@@ -7,7 +7,9 @@ in parallel, then ``bandits-bench-report`` draws every figure and table from the
 """
 from __future__ import annotations
 
+import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import check_bad_input, run_presets_and_report
@@ -51,6 +53,10 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch,
 
 SMOKE = {  # preset -> overrides that keep its compile count small (one compile per (algorithm, problem))
     "figure2": ["experiment=mlcb/figure2", "experiment.budgets=[2]", "experiment.algorithms=[mflcb,ed2rb]"],
+    "figure2_reading_a": ["experiment=mlcb/figure2_reading_a", "experiment.budgets=[2]",
+                          "experiment.algorithms=[mflcb,mflcb_all]"],
+    "figure2_per_link_G": ["experiment=mlcb/figure2_per_link_G", "experiment.budgets=[2]",
+                           "experiment.algorithms=[mflcb,limited_advice]"],
     "bandit_experts": ["experiment=mlcb/bandit_experts", "experiment.budgets=[2]",
                        "experiment.algorithms=[mflcb]"],
     "rates": ["experiment=mlcb/rates", "experiment.budgets=[2]", "experiment.oracle.K=[4]",
@@ -81,6 +87,28 @@ def test_presets_store_the_issue_columns(smoke):
 
 
 @pytest.mark.slow  # every preset end to end: `make test-slow`
+def test_rows_store_the_reading_and_the_lipschitz_constants(smoke):
+    """Issue 31: the reading is M-FLCB's stored hyperparameter, the Lipschitz mode and constants GLM columns."""
+    for name, reading, mode, G in (("figure2", "B", "common", "1,1,1,1"),
+                                   ("figure2_reading_a", "A", "common", "1,1,1,1"),
+                                   ("figure2_per_link_G", "B", "per_link", "0.5,0.797885,0.5,0.735759")):
+        runs = pd.read_parquet(smoke / name / "runs.parquet")
+        assert (runs["lipschitz"] == mode).all() and (runs["lipschitz_constants"] == G).all()
+        excess = [float(v) for v in runs["expert_excess"].iloc[0].split(",")]
+        assert excess[0] == 0.0 and excess == sorted(excess)  # logistic (the truth) < probit < clipped < cloglog
+        for algo in ("mflcb", "mflcb_all"):
+            hp = runs.loc[runs["algorithm"] == algo, "hyperparameters"]
+            assert all(json.loads(h)["reading"] == reading for h in hp)
+        tab = pd.read_csv(smoke / "pap" / "mlcb" / f"final_regret_{name}.csv")
+        assert (tab["reading"] == reading).all() and (tab["lipschitz"] == mode).all()
+        assert np.allclose(tab["mflcb_c_R"], 0.1 if reading == "B" else 1.0) and np.allclose(tab["mflcb_c"], 0.1)
+    claims = pd.read_csv(smoke / "pap" / "mlcb" / "claims.csv")
+    assert {"competitive", "identifies i*", "identifies a top-two expert", "trains the top experts"} <= \
+        set(claims["claim"])
+    assert (smoke / "fig" / "mlcb" / "readings_training.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow  # every preset end to end: `make test-slow`
 def test_report_draws_figures_and_tables(smoke):
     fig, pap = smoke / "fig" / "mlcb", smoke / "pap" / "mlcb"
     for stem in ("figure2", "bandit_experts"):
@@ -98,6 +126,7 @@ def test_report_draws_figures_and_tables(smoke):
     assert rates.slope_T.notna().all()  # smoke keeps the horizons 256, 512, 1024
     readme = (pap / "README.md").read_text()
     assert "{{" not in readme and "mlcb/figure2" in readme and "Wall time" in readme
+    assert "mlcb/figure2_per_link_G" in readme and "G_i² / Σ G_j²" in readme
 
 
 def test_report_draws_the_best_c_of_a_sweep_per_budget():
@@ -120,3 +149,118 @@ def test_report_draws_the_best_c_of_a_sweep_per_budget():
     assert shown == {1: ["mflcb", "ed2rb[c=0.03]"], 2: ["mflcb", "ed2rb[c=1.0]"]}
     best = tuning[tuning.best]
     assert list(best.M) == [1, 2] and list(best.hyperparameters) == ['{"c": 0.03}', '{"c": 1.0}']
+
+
+READINGS = {  # preset -> (M-FLCB's reading, Lipschitz mode): spec section 9
+    "mlcb/figure2": ("B", "common"), "mlcb/figure2_reading_a": ("A", "common"),
+    "mlcb/figure2_per_link_G": ("B", "per_link"), "mlcb/figure2_reading_a_per_link_G": ("A", "per_link")}
+
+
+@pytest.mark.parametrize("preset", list(READINGS))
+def test_figure2_presets_state_their_reading(preset):
+    """Each reading's preset states it (M-FLCB's reading, the GLM Lipschitz mode), the advisor-from-all-K
+    variant follows M-FLCB's reading, and the problems store what they ran with."""
+    from experiments.run import plan_preset
+
+    reading, mode = READINGS[preset]
+    _, spec, _, plan = plan_preset(preset, ["experiment.budgets=[1]", "experiment.algorithms=[mflcb]"])
+    hps = spec.hyperparameters
+    assert hps["mflcb"]["reading"] == reading and hps["mflcb_all"] == hps["mflcb"] and spec.glm.lipschitz == mode
+    cols = plan.problems[0].columns
+    G = [1.0] * 4 if mode == "common" else [0.5, 2 / np.sqrt(2 * np.pi), 0.5, 2 / np.e]
+    assert cols["lipschitz"] == mode and np.allclose([float(v) for v in cols["lipschitz_constants"].split(",")], G)
+    assert np.allclose(np.asarray(plan.problems[0].known.bound.scale), 1.5 * np.asarray(G) * 8.0)  # R_i: G_i D
+    other = "A" if reading == "B" else "B"  # an override of M-FLCB's reading reaches its advisor-from-all-K twin
+    _, spec, _, _ = plan_preset(preset, ["experiment.budgets=[1]", "experiment.algorithms=[mflcb_all]",
+                                         f"experiment.hyperparameters.mflcb.reading={other}"])
+    assert spec.hyperparameters["mflcb_all"]["reading"] == other
+
+
+def _synthetic_runs(paper):
+    """One GLM experiment, K = 4, M in {1, 3}, 200 seeds, with known answers: M-FLCB (reading B) is above
+    LimitedAdvice at M = 1 and below both baselines at M = 3; its final advisor is i* on 190 seeds at M = 3
+    (and a top-two expert on 196); it trains expert 3 on 10 sessions (locked out) at M = 1; ED2RB is swept."""
+    from experiments.report import add_variants
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for M in (1, 3):
+        T = 10_000
+        for algo, hp, base in (("mflcb", '{"c": 0.1, "delta": 0.05, "reading": "B"}', {1: 100.0, 3: 20.0}),
+                               ("limited_advice", "{}", {1: 80.0, 3: 40.0}),
+                               ("ed2rb", '{"c": 0.01}', {1: 150.0, 3: 150.0}),
+                               ("ed2rb", '{"c": 1.0}', {1: 170.0, 3: 170.0})):
+            for seed in range(200):
+                if algo == "mflcb":
+                    counts = [6000, 2000, 1990, 10] if M == 1 else [10_000, 10_000, 6_000, 4_000]
+                    adv = 0 if (M == 3 and seed < 190) else (1 if M == 3 and seed < 196 else 2)
+                else:
+                    counts = [M * T // 4] * 4
+                    adv = seed % 4
+                rows.append(dict(experiment="mlcb/synthetic", experts="glm", algorithm=algo, env=f"glm K=4 M={M}",
+                                 seed=seed, M=M, K=4, t=T, hyperparameters=hp, best_expert=0, final_advisor=adv,
+                                 pseudo_regret=base[M] + rng.normal(0.0, 5.0), regret=base[M],
+                                 experts_names="logistic,probit,clipped_linear,cloglog", lipschitz="per_link",
+                                 lipschitz_constants="1,2,1,2", expert_excess="0,2e-05,0.0008,0.014",
+                                 **{f"train_count_{i}": c for i, c in enumerate(counts)}))
+    return add_variants(pd.DataFrame(rows), paper)
+
+
+def test_claims_and_training_on_synthetic_results():
+    from bandits.core.experiment import discover_papers
+    from experiments.mlcb.analysis import claims_table, final_table, training_table, tuned_variants
+
+    paper = discover_papers().get("mlcb")
+    runs = _synthetic_runs(paper)
+    shown, _ = tuned_variants(runs, paper)
+    assert shown == {1: ["mflcb", "ed2rb[c=0.01]", "limited_advice"], 3: ["mflcb", "ed2rb[c=0.01]", "limited_advice"]}
+    tab = final_table(runs, paper, shown)
+    ref = tab[(tab["algorithm"] == "mflcb")].set_index("M")
+    assert ref.loc[3, "identified"] == 0.95 and ref.loc[3, "top_two"] == 0.98
+    assert 0.91 < ref.loc[3, "identified_ci_low"] < 0.95 < ref.loc[3, "identified_ci_high"] < 0.98  # Wilson
+    assert (tab["reading"] == "B").all() and np.allclose(tab["mflcb_c_R"], 0.1)
+    assert (tab["lipschitz"] == "per_link").all()
+    assert list(tab.loc[tab["budget_free"], "algorithm"].unique()) == ["ed2rb"]
+    training = training_table(runs, shown)
+    t = training[training["algorithm"] == "mflcb"].set_index("M")
+    assert np.allclose([t.loc[1, f"G2_share_{i}"] for i in range(4)], [0.1, 0.4, 0.1, 0.4])  # G_i^2 / sum G_j^2
+    assert np.isclose(t.loc[1, "share_3"], 0.001) and t.loc[1, "locked_out_any"] == 1.0
+    assert t.loc[1, "locked_out_best"] == 0.0 and t.loc[3, "locked_out_any"] == 0.0
+    assert np.isclose(t.loc[3, "top_two_share"], 20_000 / 30_000)
+    claims = claims_table(runs, paper, shown, tab, training).set_index(["claim", "versus", "M"])
+    assert claims.loc[("competitive", "LimitedAdvice", 1), "verdict"] == "above"
+    assert claims.loc[("competitive", "LimitedAdvice", 3), "verdict"] == "below"
+    assert claims.loc[("competitive", "ED2RB", 1), "verdict"] == "below"
+    assert claims.loc[("competitive", "ED2RB", 1), "setting"] == "best c = 0.01"
+    ident = claims.loc[("identifies i*", "", 3)]
+    assert ident["verdict"] == "holds" and bool(ident["judged"])  # Wilson lower bound of 190/200 >= 0.9
+    assert claims.loc[("identifies i*", "", 1), "verdict"] == "fails"
+    assert claims.loc[("trains the top experts", "uniform share", 1), "verdict"] == "holds"  # 0.8 > 0.5
+
+
+def test_report_never_tunes_over_readings():
+    """Two readings of M-FLCB in one experiment are two rows of the tables, not a choice of the better one."""
+    from bandits.core.experiment import discover_papers
+    from experiments.mlcb.analysis import tuned_variants
+
+    paper = discover_papers().get("mlcb")
+    runs = _synthetic_runs(paper)
+    twin = runs[runs["algorithm"] == "mflcb"].copy()
+    twin["hyperparameters"] = '{"c": 0.1, "delta": 0.05, "reading": "A"}'
+    twin["pseudo_regret"] -= 50.0  # better: a tuner would pick it alone
+    from experiments.report import add_variants
+
+    runs = add_variants(pd.concat([runs.drop(columns=["variant", "label"]), twin.drop(columns=["variant", "label"])]),
+                        paper)
+    shown, tuning = tuned_variants(runs, paper)
+    mflcb = [v for v in shown[1] if v.startswith("mflcb")]
+    assert len(mflcb) == 2 and set(tuning["algorithm"]) == {"ed2rb"}
+
+
+def test_top_two_is_the_oracle_ranking_and_left_out_when_ambiguous():
+    from experiments.mlcb.analysis import top_experts
+
+    assert top_experts("0,2.07e-05,0.000806,0.0144") == [0, 1]
+    assert top_experts("0.05,0,0.3") == [1, 0]
+    assert top_experts("0,0.05,0.05,0.1") == []  # the bandit experts: the runner-up is tied
+    assert top_experts(float("nan")) == [] and top_experts("0") == []

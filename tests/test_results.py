@@ -59,3 +59,19 @@ def test_metric_missing_for_a_whole_algorithm_is_allowed_but_partial_nan_is_not(
     df.loc[0, "regret"] = np.nan
     with pytest.raises(FloatingPointError):
         R.assert_finite(df, "runs", group="algorithm")
+
+
+def test_load_reads_only_the_curve_metrics_asked_for(tmp_path):
+    """A report loads the curves its paper's analysis reads (``curve_metrics``), per directory; a filter that keeps
+    no row leaves the directory's runs loaded (not skipped as empty)."""
+    seeds, grid = np.arange(3), np.array([1, 10, 100])
+    m = {"regret": np.arange(9.0).reshape(3, 3), "count": np.ones((3, 3))}
+    for name, paper in (("p", "mine"), ("q", "other")):
+        R.write_results(tmp_path / name, R.runs_frame("a", "env", seeds, {k: v[:, -1] for k, v in m.items()}),
+                        R.curves_frame("a", "env", seeds, grid, m), {"experiment": {"paper": paper}})
+    keep = {"mine": ("regret",), "other": ("absent",)}
+    r, c, metas = R.load_results([tmp_path], curve_metrics=lambda meta: keep[meta["experiment"]["paper"]])
+    assert len(r) == 6 and len(metas) == 2
+    assert set(c["metric"]) == {"regret"} and len(c) == 9 and c["run_dir"].str.endswith("p").all()
+    _, c, _ = R.load_results([tmp_path])
+    assert len(c) == 36 and set(c["metric"]) == {"regret", "count"}

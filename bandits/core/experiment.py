@@ -106,6 +106,7 @@ class Paper:
     reference: Optional[str] = None  # default reference algorithm of the comparison table
     x64: bool = False  # the paper's presets force float64
     example: Optional[Callable[[], tuple]] = None  # () -> (small Problem, {algorithm: hyperparameters}): contract tests
+    curve_metrics: Optional[tuple] = None  # the curve metrics its analysis reads (the report loads those; None: all)
 
     def __post_init__(self):
         if self.mode not in MODES:

@@ -186,11 +186,13 @@ def find_result_dirs(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return sorted(set(found))
 
 
-def load_results(dirs: Iterable[str | os.PathLike], warn=None):
+def load_results(dirs: Iterable[str | os.PathLike], warn=None, curve_metrics=None):
     """Concatenate runs and curves of several result directories; adds a ``run_dir`` column.
 
     A corrupt or truncated directory (unreadable meta.json or parquet, a missing
     file) is skipped with one warning line naming it; the others are loaded.
+    ``curve_metrics(meta) -> metric names or None``: only those curve rows of a directory are read (a
+    report's memory: the curves hold every metric at every checkpoint of every seed); None reads them all.
     Returns (runs, curves or an empty frame, metas).
     """
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
@@ -200,8 +202,10 @@ def load_results(dirs: Iterable[str | os.PathLike], warn=None):
             meta = json.loads((d / "meta.json").read_text())
             files = meta.get("files", list(RESULT_FILES[:2]))  # results before "files" was stored had both
             r = pd.read_parquet(d / "runs.parquet")
-            c = pd.read_parquet(d / "curves.parquet") if "curves.parquet" in files else None
-            if r.empty or (c is not None and c.empty):
+            keep = curve_metrics(meta) if curve_metrics is not None else None
+            c = pd.read_parquet(d / "curves.parquet", **({"filters": [("metric", "in", list(keep))]} if keep else {})) \
+                if "curves.parquet" in files else None
+            if r.empty or (c is not None and c.empty and not keep):  # (a filter may keep no row of a curves file)
                 raise ValueError("empty result file")
         except Exception as e:  # noqa: BLE001 -- any corruption: skip this directory, keep the others
             warn(f"warning: skipping {d}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")

@@ -17,6 +17,19 @@ def mean_ci(values, level: float = 0.95):
     return m, m - half, m + half
 
 
+def wilson_ci(successes, n, level: float = 0.95):
+    """A proportion successes / n and its two-sided Wilson score interval (inside [0, 1], also at 0 or n
+    successes). n = 0 -> NaNs."""
+    k, n = float(successes), float(n)
+    if n <= 0:
+        return float("nan"), float("nan"), float("nan")
+    p = k / n
+    z = stats.norm.ppf(0.5 + level / 2)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return p, (0.0 if k == 0 else float(max(0.0, centre - half))), (1.0 if k == n else float(min(1.0, centre + half)))
+
+
 def summarise(df: pd.DataFrame, by, value: str = "value", level: float = 0.95) -> pd.DataFrame:
     """Group ``df`` and return mean, ci_low, ci_high, n_seeds per group."""
     rows = []

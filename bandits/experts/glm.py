@@ -12,7 +12,9 @@ l(theta, (x, y)) = (sigma_i(<theta, x>) - y)^2 over the ball {||theta|| <= rho}:
                         first ``history`` states (O(history) work per round and expert)
   regret bound:         R_i(n) = 1.5 G_i D sqrt(n)
 
-G_i = 2 sup|sigma_i'| sup|y_hat - y| (||x|| = 1): a Lipschitz constant of the loss.
+G_i = 2 sup|sigma_i'| sup|y_hat - y| (||x|| = 1): a Lipschitz constant of the loss (``lipschitz``), or one
+constant G for every link (spec section 9: ``lipschitz_constants(..., mode="common")``); G_i sets both the
+regret bound and the step.
 The bound and parameter averaging are exact for the identity link (convex
 loss); with a nonlinear link the squared loss is not convex in theta and both
 are heuristics (spec section 5).
@@ -24,6 +26,7 @@ pseudo-regret increment (y_hat - p_star)^2 = E[(y_hat - y)^2 | x] - E[(p_star - 
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple, Sequence
 
@@ -104,6 +107,16 @@ def lipschitz(name: str, rho: float) -> float:
     return 2.0 * dmax * (1.0 if bounded else rho + 1.0)
 
 
+LIPSCHITZ_MODES = ("common", "per_link")
+
+
+def lipschitz_constants(links: Sequence[str], rho: float, mode: str, G: float) -> list[float]:
+    """G_i per expert: ``common``: G for every link; ``per_link``: each link's own ``lipschitz(link, rho)``."""
+    if mode not in LIPSCHITZ_MODES:
+        raise ValueError(f"unknown Lipschitz mode {mode!r}; valid choices: {', '.join(LIPSCHITZ_MODES)}")
+    return [float(G)] * len(links) if mode == "common" else [lipschitz(name, rho) for name in links]
+
+
 class GLMData(NamedTuple):
     x: jax.Array  # [d] (per round)
     y: jax.Array  # label in {0, 1} (float)
@@ -136,6 +149,62 @@ def sample_glm(key, rounds: int, oracle: GLMOracle, true_link: str = "logistic")
     return GLMData(x=x, y=(u < p_star).astype(x.dtype), p_star=p_star)
 
 
+def best_in_class_excess(links: Sequence[str], theta_star: Sequence[float], rho: float, true_link: str,
+                         samples: int = 1 << 14, seed: int = 0) -> tuple[float, ...]:
+    """Oracle side: each link's best excess loss over the Bayes predictor,
+
+      e_i = min_{||theta|| <= rho} E_x[(sigma_i(<theta, x>) - sigma_true(<theta*, x>))^2],  x ~ uniform on S^{d-1}
+
+    (the squared loss's excess: E[(y_hat - y)^2 | x] - E[(p* - y)^2 | x] = (y_hat - p*)^2). By the rotation
+    invariance of x about u = theta*/||theta*||, the expectation depends on theta only through
+    (a, b) = (<theta, u>, ||theta - <theta, u> u||), so the minimum is over the half-disk a^2 + b^2 <= rho^2,
+    b >= 0: a grid, then Nelder-Mead from its best point. Expectations are means over ``samples`` fixed draws
+    of (<x, u>, <x, v>), v a unit vector orthogonal to u (deterministic: ``seed``), computed in float64.
+
+    Returns:
+      (e_1, ..., e_K), the ranking of the experts by their best attainable loss (e = 0 for the true link when
+      ||theta*|| <= rho).
+    """
+    return _best_in_class_excess(tuple(links), tuple(float(v) for v in theta_star), float(rho), true_link,
+                                 int(samples), int(seed))
+
+
+@functools.lru_cache(maxsize=None)  # a preset's problems are built twice (the check, then the run)
+def _best_in_class_excess(links, theta_star, rho, true_link, samples, seed):
+    import numpy as np
+    from scipy.optimize import minimize
+
+    theta = np.asarray(theta_star)
+    gauss = np.random.default_rng(seed).normal(size=(samples, max(len(theta), 2)))
+    x = gauss / np.linalg.norm(gauss[:, :len(theta)], axis=1, keepdims=True)
+    t, w = x[:, 0], (x[:, 1] if len(theta) > 1 else np.zeros(samples))  # d = 1: x = +-1, no orthogonal part
+    with jax.enable_x64(True):
+        def sigma(name, s):
+            return np.asarray(LINKS[name][0](jnp.asarray(s, jnp.float64)))
+
+        p_star = sigma(true_link, np.linalg.norm(theta) * t)
+
+        def excess(name, a, b):  # a, b: [P] -> [P]
+            return np.mean((sigma(name, a[:, None] * t[None, :] + b[:, None] * w[None, :]) - p_star) ** 2, axis=1)
+
+        def objective(name, ab):  # (a, b) projected onto the half-disk
+            a, b = float(ab[0]), abs(float(ab[1]))
+            r = math.hypot(a, b)
+            a, b = (a, b) if r <= rho else (a * rho / r, b * rho / r)
+            return float(excess(name, np.array([a]), np.array([b]))[0])
+
+        A, B = np.meshgrid(np.linspace(-rho, rho, 17), np.linspace(0.0, rho, 9))
+        inside = A ** 2 + B ** 2 <= rho * rho * (1 + 1e-12)
+        A, B = A[inside], B[inside]
+        out = []
+        for name in links:
+            start = int(np.argmin(excess(name, A, B)))
+            res = minimize(functools.partial(objective, name), [A[start], B[start]], method="Nelder-Mead",
+                           options={"xatol": 1e-5, "fatol": 1e-13})
+            out.append(max(float(res.fun), 0.0))
+    return tuple(out)
+
+
 def project(theta, rho: float):
     """Pi_rho(theta) = theta min(1, rho / ||theta||) (Euclidean projection onto the ball), rowwise."""
     norm = jnp.linalg.norm(theta, axis=-1, keepdims=True)
@@ -152,7 +221,8 @@ def glm_experts(links: Sequence[str] = PAPER_LINKS, d: int = 5, rho: float = 4.0
       d: feature dimension.
       rho: radius of the parameter ball (diameter D = 2 rho).
       true_link: the link generating the labels (oracle side).
-      lipschitz_constants: G_i per expert (default ``lipschitz(link, rho)``).
+      lipschitz_constants: G_i per expert, in the regret bound and the step (default: each link's own
+        ``lipschitz(link, rho)``; ``lipschitz_constants`` builds them from a mode).
       safe: "parameter" (average the states, eq. 7) or "prediction" (average the predictions).
       history: with safe="prediction", the number of past states kept (>= the horizon; beyond
         it the average covers the first ``history`` states only).
@@ -171,6 +241,8 @@ def glm_experts(links: Sequence[str] = PAPER_LINKS, d: int = 5, rho: float = 4.0
     K = len(links)
     D = 2.0 * rho
     G = [lipschitz(n, rho) for n in links] if lipschitz_constants is None else [float(g) for g in lipschitz_constants]
+    if len(G) != K or not all(math.isfinite(g) and g > 0.0 for g in G):
+        raise ValueError(f"lipschitz_constants must be {K} finite numbers > 0, got {G}")
     dtype = jnp.zeros(()).dtype
     G_arr = jnp.asarray(G, dtype)
     true_sigma = link_fn(true_link)

@@ -1,12 +1,17 @@
-"""M-LCB (Algorithm 1, reconstructed: spec section 3) and M-FLCB (c = 0.1).
+"""M-LCB (Algorithm 1, reconstructed: spec section 3) and M-FLCB (c = 0.1, two readings: spec section 9).
 
 for t = 1, 2, ...:
     n_i = N_i (training sessions), L_hat_i = mean raw loss over i's sessions
     LCB_i, UCB_i from (L_hat_i, n_i, R_i(n_i, delta/(3K)))      # confidence.py; -BIG / +BIG at n_i = 0
     S_t = the M experts with the smallest LCB                   # ties: lowest index or random order
+                                                                # (default: DEFAULT_TIES of the bounds)
     I_t = argmin_{i in S_t} UCB_i                               # option: argmin over all K
     the advisor's safe advice is played; every j in S_t suffers its raw loss
     l_j and trains on z_t; N_j += 1, sum_j += l_j
+
+M-FLCB is M-LCB with "the concentration terms scaled by 0.1" (the paper's experiments), which reads two ways
+(spec section 9): reading A scales beta only (c = 0.1, c_R = 1); reading B scales the whole width
+c beta + c_R R_i/n (c = c_R = 0.1), the default.
 """
 from __future__ import annotations
 
@@ -23,6 +28,26 @@ from . import confidence, selection
 from .environment import ExpertAction, ExpertObs
 
 
+# M-FLCB's constants (spec sections 3 and 9), kept here only: the factories and the paper's builders use these names
+MFLCB_C = 0.1  # the scale of the concentration terms
+READINGS = {  # reading -> (c_R as a function of c, what is scaled)
+    "A": (lambda c: 1.0, "beta only: c_R = 1"),
+    "B": (lambda c: c, "the whole width: c_R = c"),
+}
+DEFAULT_READING = "B"
+# the tie rule of the LCB ranking when none is given: the self-normalised LCB clamps to 0 while R/n > L_hat, so
+# lowest-index ties would train expert 0 for most of the first rounds (spec section 9); random ties there
+DEFAULT_TIES = {"hoeffding": "index", "self_normalized": "random"}
+
+
+def reading_constants(reading: str, c: float = MFLCB_C) -> tuple[float, float]:
+    """(c, c_R) of M-FLCB under ``reading`` (``READINGS``) with concentration scale c."""
+    if not isinstance(reading, str) or reading not in READINGS:
+        raise ValueError(f"unknown reading {reading!r}; valid choices: "
+                         + ", ".join(f"{k} ({v[1]})" for k, v in READINGS.items()))
+    return float(c), float(READINGS[reading][0](float(c)))
+
+
 class MLCBState(NamedTuple):
     counts: jax.Array  # int32[K]  N_i
     loss_sums: KahanSum  # [K]     sum of the raw losses over i's sessions
@@ -36,7 +61,7 @@ def mlcb_bounds(state: MLCBState, known, delta: float, c: float, c_R: float, bou
 
 
 def mlcb(budget: int, c: float = 1.0, c_R: float = 1.0, delta: float = 0.05, bounds: str = "hoeffding",
-         ties: str = "index", advisor_from: str = "subset") -> Policy:
+         ties: str | None = None, advisor_from: str = "subset") -> Policy:
     """M-LCB as a ``Policy`` over ``ExpertsKnown``.
 
     Args:
@@ -45,7 +70,8 @@ def mlcb(budget: int, c: float = 1.0, c_R: float = 1.0, delta: float = 0.05, bou
       c_R: scale of the regret term R_i/n.
       delta: confidence level.
       bounds: "hoeffding" (section 3) or "self_normalized" (section 3.1).
-      ties: "index" (lowest index first) or "random" (uniformly random order of tied LCBs).
+      ties: "index" (lowest index first) or "random" (uniformly random order of tied LCBs); None: the bounds'
+        ``DEFAULT_TIES`` (index with Hoeffding's, random with the self-normalised bounds).
       advisor_from: "subset" (argmin UCB over S_t) or "all" (argmin over the K experts).
 
     Returns:
@@ -53,6 +79,7 @@ def mlcb(budget: int, c: float = 1.0, c_R: float = 1.0, delta: float = 0.05, bou
     """
     if bounds not in confidence.BOUNDS:
         raise ValueError(f"unknown bounds {bounds!r}; valid choices: {', '.join(confidence.BOUNDS)}")
+    ties = DEFAULT_TIES[bounds] if ties is None else ties
     if ties not in selection.TIES:
         raise ValueError(f"unknown ties {ties!r}; valid choices: {', '.join(selection.TIES)}")
     if advisor_from not in ("subset", "all"):
@@ -82,6 +109,14 @@ def mlcb(budget: int, c: float = 1.0, c_R: float = 1.0, delta: float = 0.05, bou
     return Policy(init=init, select=select, update=update, sample=None if ties == "index" else sample)
 
 
-def mflcb(budget: int, c: float = 0.1, **kwargs) -> Policy:
-    """M-FLCB (the paper's experiments): M-LCB with the concentration term scaled by c = 0.1."""
-    return mlcb(budget, c=c, **kwargs)
+def mflcb(budget: int, c: float = MFLCB_C, reading: str = DEFAULT_READING, **kwargs) -> Policy:
+    """M-FLCB (the paper's experiments): M-LCB with the concentration terms scaled by c = 0.1.
+
+    Args:
+      budget: M.
+      c: the scale (0.1).
+      reading: "A" (c_R = 1) or "B" (c_R = c, the default); ``READINGS``.
+      **kwargs: ``mlcb``'s delta, bounds, ties, advisor_from.
+    """
+    c, c_R = reading_constants(reading, c)
+    return mlcb(budget, c=c, c_R=c_R, **kwargs)

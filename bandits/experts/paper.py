@@ -11,9 +11,14 @@ A problem is one family of K experts with one training budget M (a sweep axis):
 
 The learner's view is ``ExpertsKnown`` (the experts' regret bounds R_i and M); the environment
 holds the experts, trains the selected ones and knows the truth (theta*, the arm means, L*).
-Every result row carries ``best_expert`` (the oracle's best expert, a problem column) beside the
-metrics ``regret`` (realized), ``pseudo_regret``, ``final_advisor``, ``train_count_<i>`` and
-``advisor_freq_<i>`` (i < the largest K of the experiment; experts a problem does not have read 0).
+Every result row carries ``best_expert`` (the oracle's best expert, a problem column) and ``expert_excess``
+(each expert's best attainable loss above the best expert's, comma-separated: the oracle's ranking of the
+experts) beside the metrics ``regret`` (realized), ``pseudo_regret``, ``final_advisor``, ``train_count_<i>`` and
+``advisor_freq_<i>`` (i < the largest K of the experiment; experts a problem does not have read 0). GLM rows
+also carry ``lipschitz`` (common | per_link) and ``lipschitz_constants`` (the G_i used).
+
+M-FLCB's reading of "concentration terms scaled by 0.1" (spec section 9) is its hyperparameter ``reading``
+(A: c_R = 1; B: c_R = c), stored in the ``hyperparameters`` column of its rows.
 """
 from __future__ import annotations
 
@@ -35,9 +40,9 @@ from .ed2rb import ed2rb
 from .environment import ExpertAction, ExpertsKnown, experts_env, known_of
 from .family import ExpertFamily
 from .full_training import full_training
-from .glm import LINKS, GLMOracle, glm_experts
+from .glm import LINKS, LIPSCHITZ_MODES, GLMOracle, best_in_class_excess, glm_experts, lipschitz_constants
 from .limited_advice import limited_advice
-from .mlcb import mlcb
+from .mlcb import DEFAULT_READING, MFLCB_C, mflcb, mlcb
 from .oracle import oracle_experts
 from .round_robin import round_robin
 from .ucb import BanditOracle, ucb_experts
@@ -63,6 +68,8 @@ class GLMExperts:
     theta_norm: float = MISSING  # theta* = (theta_norm / sqrt d) 1 unless theta_star is given
     theta_star: Optional[List[float]] = None
     safe: str = MISSING  # safe advice: parameter (eq. 7) or prediction averaging
+    lipschitz: str = MISSING  # G_i in R_i and in the OGD step: common (G for every link) | per_link (each its own)
+    G: float = MISSING  # the common Lipschitz constant (lipschitz: common)
 
 
 @dataclass
@@ -135,6 +142,10 @@ def _check_glm(spec, ms):
                               f"(or null for (theta_norm / sqrt d) 1)")
     if g.safe not in SAFE:
         raise ConfigError(f"unknown experiment.glm.safe {g.safe!r}; valid choices: {', '.join(SAFE)}")
+    if g.lipschitz not in LIPSCHITZ_MODES:
+        raise ConfigError(f"unknown experiment.glm.lipschitz {g.lipschitz!r}; valid choices: "
+                          f"{', '.join(LIPSCHITZ_MODES)}")
+    finite_float(g.G, "experiment.glm.G (the common Lipschitz constant)", 0.0, strict=True)
 
 
 def _check_bandit(spec, ms):
@@ -258,13 +269,21 @@ class BestExpert(NamedTuple):
     index: Any  # int32 scalar
 
 
+def _joined(values) -> str:
+    """A per-expert list as one stored column (comma-separated, as ``experts_names``)."""
+    return ",".join(f"{float(v):.6g}" for v in values)
+
+
 def _glm_family(g):
-    oracle = GLMOracle(jnp.asarray(list(g.theta_star), jnp.zeros(()).dtype)) if g.theta_star is not None else \
-        GLMOracle(jnp.full((g.d,), g.theta_norm / math.sqrt(g.d), dtype=jnp.zeros(()).dtype))
-    family = glm_experts(tuple(g.links), d=g.d, rho=float(g.rho), true_link=g.true_link, safe=g.safe,
-                         history=0 if g.safe == "parameter" else 1)
+    theta = list(g.theta_star) if g.theta_star is not None else [g.theta_norm / math.sqrt(g.d)] * g.d
+    oracle = GLMOracle(jnp.asarray(theta, jnp.zeros(()).dtype))
+    G = lipschitz_constants(g.links, float(g.rho), g.lipschitz, float(g.G))
+    family = glm_experts(tuple(g.links), d=g.d, rho=float(g.rho), true_link=g.true_link, lipschitz_constants=G,
+                         safe=g.safe, history=0 if g.safe == "parameter" else 1)
+    excess = best_in_class_excess(g.links, theta, float(g.rho), g.true_link)
     best = list(g.links).index(g.true_link) if g.true_link in g.links else -1
-    columns = {"d": int(g.d), "rho": float(g.rho), "true_link": g.true_link, "experts_names": ",".join(g.links)}
+    columns = {"d": int(g.d), "rho": float(g.rho), "true_link": g.true_link, "experts_names": ",".join(g.links),
+               "lipschitz": g.lipschitz, "lipschitz_constants": _joined(G), "expert_excess": _joined(excess)}
     return family, oracle, best, columns
 
 
@@ -279,7 +298,7 @@ def _bandit_family(b):
     limit = np.where(masks, means[None, :], np.inf).min(axis=1)  # each expert's best reachable loss
     best = int(np.argmin(limit))
     columns = {"n_actions": A, "experts_names": ",".join(f"ucb{i}" for i in range(len(masks))),
-               "second_gap": float(np.sort(limit)[1] - limit[best])}
+               "second_gap": float(np.sort(limit)[1] - limit[best]), "expert_excess": _joined(limit - limit[best])}
     return family, BanditOracle(means=jnp.asarray(means, jnp.zeros(()).dtype)), best, columns
 
 
@@ -314,7 +333,8 @@ def problems(spec: MLCBExperiment) -> list[Problem]:
                     label=f"oracle alpha={alpha:g} K={K} M={M}",
                     columns={"experts": "oracle", "K": K, "M": M, "best_expert": 0, "alpha": float(alpha),
                              "gap": float(o.gap), "amplitude": float(o.amplitude), "best_loss": float(o.best_loss),
-                             "experts_names": ",".join(f"oracle{i}" for i in range(K))},
+                             "experts_names": ",".join(f"oracle{i}" for i in range(K)),
+                             "expert_excess": _joined(np.asarray(L) - L[0])},
                     known=known_of(family, M), env=env, params=None, oracle=BestExpert(jnp.int32(0)),
                 ))
     return out
@@ -329,7 +349,7 @@ def _confidence(delta, c, name="c"):
 
 
 def build_mlcb(known: ExpertsKnown, c: float = 1.0, c_R: float = 1.0, delta: float = 0.05,
-               bounds: str = "hoeffding", ties: str = "index", advisor_from: str = "subset") -> Policy:
+               bounds: str = "hoeffding", ties: Optional[str] = None, advisor_from: str = "subset") -> Policy:
     """M-LCB (spec section 3) with the theory constants c = c_R = 1, delta = 0.05 by default."""
     _confidence(delta, c)
     if not (isinstance(c_R, (int, float)) and c_R >= 0.0):
@@ -338,10 +358,20 @@ def build_mlcb(known: ExpertsKnown, c: float = 1.0, c_R: float = 1.0, delta: flo
                 advisor_from=advisor_from)
 
 
-def build_mflcb(known: ExpertsKnown, c: float = 0.1, c_R: float = 1.0, delta: float = 0.05,
-                bounds: str = "hoeffding", ties: str = "index", advisor_from: str = "subset") -> Policy:
-    """M-FLCB, the paper's experimental variant: M-LCB with the concentration term scaled by c = 0.1."""
-    return build_mlcb(known, c=c, c_R=c_R, delta=delta, bounds=bounds, ties=ties, advisor_from=advisor_from)
+def build_mflcb(known: ExpertsKnown, reading: str = DEFAULT_READING, c: float = MFLCB_C, delta: float = 0.05,
+                bounds: str = "hoeffding", ties: Optional[str] = None, advisor_from: str = "subset") -> Policy:
+    """M-FLCB, the paper's experimental variant: M-LCB with the concentration terms scaled by c = 0.1, in
+    ``reading`` A (c_R = 1) or B (c_R = c), spec section 9."""
+    _confidence(delta, c)
+    return mflcb(known.budget, c=float(c), reading=reading, delta=float(delta), bounds=bounds, ties=ties,
+                 advisor_from=advisor_from)
+
+
+def build_mflcb_all(known: ExpertsKnown, reading: str = DEFAULT_READING, c: float = MFLCB_C, delta: float = 0.05,
+                    bounds: str = "hoeffding", ties: Optional[str] = None) -> Policy:
+    """M-FLCB advising from all K experts (I_t = argmin UCB over [K]; with the advisor from S_t and M = 1 the
+    advisor is simply the trained expert). Its training sets are M-FLCB's."""
+    return build_mflcb(known, reading=reading, c=c, delta=delta, bounds=bounds, ties=ties, advisor_from="all")
 
 
 def build_ed2rb(known: ExpertsKnown, c: float = 0.1, delta: float = 0.05, d_min: float = 1.0) -> Policy:
@@ -377,6 +407,7 @@ def best_expert_alone(budget: int, best) -> Policy:
 
 ALGORITHMS: Registry[Algorithm] = Registry("algorithm")
 ALGORITHMS.add("mflcb", Algorithm(build_mflcb, display="M-FLCB", color="tab:blue"))
+ALGORITHMS.add("mflcb_all", Algorithm(build_mflcb_all, display="M-FLCB, advisor from all K", color="tab:purple"))
 ALGORITHMS.add("mlcb", Algorithm(build_mlcb, display="M-LCB", color="tab:cyan"))
 ALGORITHMS.add("ed2rb", Algorithm(build_ed2rb, display="ED2RB", color="tab:orange"))
 ALGORITHMS.add("limited_advice", Algorithm(lambda known: limited_advice(known.budget), display="LimitedAdvice",
@@ -388,8 +419,15 @@ ALGORITHMS.add("best_expert_alone", Algorithm(lambda known, oracle: best_expert_
                                               display="Best expert alone (oracle)", color="tab:brown",
                                               sees_oracle=True))
 
-# algorithms whose selection does not depend on M (the report says so beside them)
-BUDGET_FREE = ("ed2rb", "full_training", "best_expert_alone")
+# algorithms whose training does not depend on M: what they train instead (the report says so beside their rows)
+BUDGET_FREE = {"ed2rb": "trains one expert per round by design (spec section 4)",
+               "full_training": "trains all K experts every round",
+               "best_expert_alone": "trains the best expert alone"}
+# the methods the paper compares M-FLCB (the reference) with in Figure 2: its claims are checked against them
+PAPER_BASELINES = ("ed2rb", "limited_advice")
+# hyperparameters a sweep tunes (the report shows the best setting per M, as the paper did); a variant that
+# differs in anything else is shown as a variant of its own (never a tuned choice)
+TUNED = {"ed2rb": ("c",)}
 
 
 def example():
@@ -397,7 +435,8 @@ def example():
     spec = MLCBExperiment(name="example", paper="mlcb", algorithms=[], horizon=300, seeds=1, experts="glm",
                           budgets=[2],
                           glm=GLMExperts(links=["logistic", "probit", "clipped_linear", "cloglog"], d=3, rho=4.0,
-                                         true_link="logistic", theta_norm=3.0, safe="parameter"))
+                                         true_link="logistic", theta_norm=3.0, safe="parameter", lipschitz="common",
+                                         G=1.0))
     return problems(spec)[0], {"mlcb": {"ties": "random"}, "ed2rb": {"c": 0.3}}
 
 
@@ -410,7 +449,9 @@ PAPER = PAPERS.add("mlcb", Paper(
     check=check,
     analysis="experiments.mlcb.analysis:report",
     id_columns=("experts", "K", "M", "best_expert", "d", "rho", "true_link", "experts_names", "n_actions",
-                "second_gap", "alpha", "gap", "amplitude", "best_loss"),
+                "second_gap", "alpha", "gap", "amplitude", "best_loss", "lipschitz", "lipschitz_constants",
+                "expert_excess"),
     reference="mflcb",
     example=example,
+    curve_metrics=("pseudo_regret", "regret"),  # the regret figure's; the other metrics' curves are stored, not drawn
 ))

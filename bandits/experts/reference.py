@@ -47,12 +47,13 @@ def hoeffding_bounds(mean: float, n: int, R: float, K: int, delta: float, c: flo
 
 
 def run_mlcb_glm_numpy(x: np.ndarray, y: np.ndarray, links, rho: float, budget: int, *, c: float = 1.0,
-                       c_R: float = 1.0, delta: float = 0.05, advisor_from: str = "subset"):
-    """x: [T, d], y: [T]. Returns dict(masks bool[T, K], advisors int[T], suffered [T], theta [K, d], counts [K])."""
+                       c_R: float = 1.0, delta: float = 0.05, advisor_from: str = "subset", G=None):
+    """x: [T, d], y: [T]; G: the Lipschitz constants G_i (None: each link's own).
+    Returns dict(masks bool[T, K], advisors int[T], suffered [T], theta [K, d], counts [K])."""
     T, d = x.shape
     K = len(links)
     D = 2.0 * rho
-    G = [lipschitz(name, rho) for name in links]
+    G = [lipschitz(name, rho) for name in links] if G is None else list(G)
     theta = np.zeros((K, d))
     theta_sum = np.zeros((K, d))
     counts = np.zeros(K, dtype=np.int64)

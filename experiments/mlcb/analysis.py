@@ -1,9 +1,15 @@
 """Stored M-LCB results -> Figure 2 (regret, advisors, training budget), the rate figure, tables and README.
 
 Nothing here runs a simulation. Rows are selected by stored columns only (``experiment``,
-``experts``, ``M``, ``K``, ``alpha``, ``algorithm``, ``hyperparameters``); names and colours come from
-the registry. Means and 95% intervals over seeds are Student-t (``bandits.core.stats``); paired
-differences pair seed s of two algorithms (same seed = same data stream).
+``experts``, ``M``, ``K``, ``alpha``, ``algorithm``, ``hyperparameters``, ``expert_excess``,
+``lipschitz_constants``); names and colours come from the registry, and which algorithms the paper's claims
+compare, which are tuned over a grid and which train independently of M from ``bandits.experts.paper``.
+Means and 95% intervals over seeds are Student-t, proportions over seeds Wilson intervals
+(``bandits.core.stats``); paired differences pair seed s of two algorithms (same seed = same data stream).
+
+M-FLCB's reading (spec section 9) is read from the ``reading`` hyperparameter of its stored rows; its constants
+(c, c_R) from ``bandits.experts.mlcb.reading_constants``. The "top two" experts are the two with the smallest
+stored ``expert_excess`` (the oracle's best attainable loss above the best expert's).
 """
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from bandits.core.results import atomic_write_text
-from bandits.core.stats import mean_ci, paired_test
+from bandits.core.stats import mean_ci, paired_test, wilson_ci
+from bandits.experts.mlcb import reading_constants
+from bandits.experts.paper import BUDGET_FREE, PAPER_BASELINES, TUNED
 
 from .. import common
 
@@ -23,6 +31,10 @@ RATE_COLUMNS = ["alpha", "K", "M", "slope_T", "slope_T_ci_low", "slope_T_ci_high
 SNAPSHOT = re.compile(r"^pseudo_regret_T(\d+)$")
 TEMPLATE = Path(__file__).with_name("README.template.md")
 BOOTSTRAP = 2000
+LOCKED_OUT = 0.01  # an expert is locked out of training when N_i(T) < 1 % of its fair share sum_j N_j(T) / K
+# (T = 1e4, K = 4, M = 1: fewer than 25 sessions of 2,500)
+IDENTIFY = 0.9  # the identification claim: P(I_T = i*) >= 0.9 at the largest budget
+TOP = 2  # "the top experts": the TOP experts with the smallest best attainable loss (logistic, probit on Figure 2)
 
 
 # ----------------------------------------------------------------------------- selection
@@ -38,8 +50,9 @@ def final_rows(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def tuned_variants(runs: pd.DataFrame, paper) -> tuple[dict, pd.DataFrame]:
-    """Per M: the variants to show (every algorithm once; an algorithm run with several hyperparameter
-    settings, e.g. ED2RB's c grid, by its best setting: smallest mean final pseudo-regret at that M).
+    """Per M: the variants to show. An algorithm swept over its ``TUNED`` hyperparameters (ED2RB's c grid) is
+    shown by its best setting (smallest mean final pseudo-regret at that M), as the paper did; variants that
+    differ in any other hyperparameter (M-FLCB's reading, say) are shown each, never chosen between.
 
     Returns ({M: [variant, ...]}, tuning table: M, algorithm, hyperparameters, mean, ci, best).
     """
@@ -48,20 +61,79 @@ def tuned_variants(runs: pd.DataFrame, paper) -> tuple[dict, pd.DataFrame]:
         chosen = []
         for algo in paper.order(g["algorithm"].unique()):
             a = g[g["algorithm"] == algo]
-            if a["variant"].nunique() == 1:
-                chosen.append(a["variant"].iloc[0])
-                continue
-            stats = []
-            for var, v in a.groupby("variant"):
-                m, lo, hi = mean_ci(v.drop_duplicates("seed")["pseudo_regret"].to_numpy())
-                stats.append((m, var, lo, hi, v["hyperparameters"].iloc[0], len(v.drop_duplicates("seed"))))
-            stats.sort(key=lambda s: (s[0], s[1]))
-            chosen.append(stats[0][1])
-            for m, var, lo, hi, hp, n in stats:
-                tuning.append(dict(M=int(M), algorithm=algo, hyperparameters=hp, seeds=n, pseudo_regret_mean=m,
-                                   ci_low=lo, ci_high=hi, best=var == stats[0][1]))
+            groups = {}  # the variants alike in every untuned hyperparameter: one grid
+            for var, v in a.groupby("variant", sort=True):
+                fixed = {k: x for k, x in _hp(v["hyperparameters"].iloc[0]).items() if k not in TUNED.get(algo, ())}
+                groups.setdefault(json.dumps(fixed, sort_keys=True, default=str), []).append(var)
+            for variants in groups.values():
+                if len(variants) == 1:
+                    chosen.append(variants[0])
+                    continue
+                stats = []
+                for var in variants:
+                    v = a[a["variant"] == var].drop_duplicates("seed")
+                    m, lo, hi = mean_ci(v["pseudo_regret"].to_numpy())
+                    stats.append((m, var, lo, hi, v["hyperparameters"].iloc[0], len(v)))
+                stats.sort(key=lambda s: (s[0], s[1]))
+                chosen.append(stats[0][1])
+                for m, var, lo, hi, hp, n in stats:
+                    tuning.append(dict(M=int(M), algorithm=algo, hyperparameters=hp, seeds=n, pseudo_regret_mean=m,
+                                       ci_low=lo, ci_high=hi, best=var == stats[0][1]))
         shown[int(M)] = chosen
     return shown, pd.DataFrame(tuning)
+
+
+def _per_expert(value) -> np.ndarray:
+    """A stored per-expert column (comma-separated numbers) as an array; empty when absent."""
+    return np.array([float(v) for v in str(value).split(",")]) if isinstance(value, str) and value else np.array([])
+
+
+def top_experts(excess) -> list[int]:
+    """The ``TOP`` experts with the smallest best attainable loss (stored ``expert_excess``); empty when the results
+    do not store it or when it is ambiguous (the runner-up tied with the next: bandit experts whose best actions
+    coincide)."""
+    e = _per_expert(excess)
+    order = np.argsort(e, kind="stable")
+    if len(e) < TOP or (len(e) > TOP and e[order[TOP - 1]] == e[order[TOP]]):
+        return []
+    return [int(i) for i in order[:TOP]]
+
+
+def reading_of(hyperparameters) -> dict:
+    """M-FLCB's reading and constants of a stored ``hyperparameters`` value ({} for an algorithm without one)."""
+    hp = _hp(hyperparameters)
+    if "reading" not in hp:
+        return {}
+    c, c_R = reading_constants(hp["reading"], *([hp["c"]] if "c" in hp else []))
+    return {"reading": hp["reading"], "mflcb_c": c, "mflcb_c_R": c_R}
+
+
+def experiment_columns(runs: pd.DataFrame) -> dict:
+    """What defines an experiment's reading (spec section 9), from its stored rows: M-FLCB's reading and
+    constants (the rows that carry a reading) and the experts' Lipschitz mode and constants (GLM rows)."""
+    readings = [reading_of(h) for h in runs["hyperparameters"].unique()]
+    readings = [r for r in readings if r]
+    out = {"experiment": runs["experiment"].iloc[0]}
+    for key in ("reading", "mflcb_c", "mflcb_c_R"):
+        values = sorted({r[key] for r in readings})
+        out[key] = "+".join(map(str, values)) if len(values) > 1 else (values[0] if values else "")
+    for key in ("lipschitz", "lipschitz_constants"):
+        values = sorted(runs[key].dropna().unique()) if key in runs else []
+        out[key] = "+".join(values) if values else ""
+    return out
+
+
+def describe_reading(cols: dict) -> str:
+    """'reading B (c = 0.1, c_R = 0.1), common G' for an experiment's columns."""
+    parts = []
+    if cols.get("reading"):
+        parts.append(f"reading {cols['reading']} (c = {cols['mflcb_c']:g}, c_R = {cols['mflcb_c_R']:g})"
+                     if isinstance(cols.get("mflcb_c"), float) else f"reading {cols['reading']}")
+    if cols.get("lipschitz"):
+        G = _per_expert(cols["lipschitz_constants"]) if "+" not in cols["lipschitz_constants"] else []
+        parts.append({"common": f"common G = {G[0]:g}" if len(G) else "common G",
+                      "per_link": "per-link G_i"}.get(cols["lipschitz"], f"{cols['lipschitz']} G_i"))
+    return ", ".join(parts) or "–"
 
 
 def _labels(df: pd.DataFrame) -> dict:
@@ -77,12 +149,14 @@ def _names(df: pd.DataFrame) -> list[str]:
         [str(i) for i in range(int(df["K"].iloc[0]))]
 
 
-def _label(var: str, labels: dict, runs: pd.DataFrame, tuned: bool) -> str:
-    lab = labels.get(var, var)
-    if tuned:
-        hp = _hp(runs[runs["variant"] == var]["hyperparameters"].iloc[0])
-        lab = f"{lab.split(' (')[0]} (best c = {hp.get('c')})" if "c" in hp else lab
-    return lab
+def _label(var: str, labels: dict, runs: pd.DataFrame, paper) -> str:
+    """A variant's legend label: its display name, and for a tuned sweep the best setting of its grid."""
+    x = runs[runs["variant"] == var]
+    algo = x["algorithm"].iloc[0]
+    if var == algo or not TUNED.get(algo):
+        return labels.get(var, var)
+    hp = _hp(x["hyperparameters"].iloc[0])
+    return f"{paper.display(algo)} (" + ", ".join(f"best {k} = {hp[k]}" for k in TUNED[algo] if k in hp) + ")"
 
 
 # ----------------------------------------------------------------------------- tables
@@ -111,29 +185,57 @@ def final_table(runs: pd.DataFrame, paper, shown: dict) -> pd.DataFrame:
             best = x["best_expert"].to_numpy()
             row["identified"] = float(np.mean(x["final_advisor"].to_numpy() == best)) if (best >= 0).all() \
                 else np.nan
+            row.update(_proportion("identified", x["final_advisor"].to_numpy() == best, (best >= 0).all()))
+            top = top_experts(x["expert_excess"].iloc[0]) if "expert_excess" in x else []
+            row.update(_proportion("top_two", np.isin(x["final_advisor"].to_numpy(), top), bool(top), estimate=True))
+            row["budget_free"] = row["algorithm"] in BUDGET_FREE
             rows.append(row)
-    return pd.DataFrame(rows)
+    tab = pd.DataFrame(rows)
+    if len(tab):
+        for key, value in experiment_columns(runs).items():
+            tab[key] = value
+    return tab
+
+
+def _proportion(name: str, hits, valid: bool, estimate: bool = False) -> dict:
+    """Wilson interval of the fraction of seeds in ``hits`` (columns name_ci_low, name_ci_high; with
+    ``estimate`` also the fraction itself); NaNs where it is undefined."""
+    hits = np.asarray(hits, bool)
+    p, lo, hi = wilson_ci(hits.sum(), hits.size) if valid else (np.nan, np.nan, np.nan)
+    return {**({name: p} if estimate else {}), f"{name}_ci_low": lo, f"{name}_ci_high": hi}
 
 
 def _fmt_p(p) -> str:
     return "–" if not np.isfinite(p) else (f"{p:.2g}" if p >= 1e-4 else "< 1e-4")
 
 
-def final_markdown(tab: pd.DataFrame, title: str, ref_label: str, ref_algo: str) -> str:
+def _fmt_prop(p, lo, hi) -> str:
+    return "–" if not np.isfinite(p) else f"{p:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
+def final_markdown(tab: pd.DataFrame, title: str, ref_label: str, ref_algo: str, paper=None) -> str:
     if tab.empty:
         return "(no results)\n"
-    lines = [f"**{title}** — final regret at T = {int(tab['T'].max()):,} over {int(tab['seeds'].min())} seeds: "
-             f"mean [95% CI]; paired difference to {ref_label} (same seeds, same data) and its paired t-test p-value.",
+    cols = tab.iloc[0]
+    lines = [f"**{title}** — {describe_reading(cols)}; final regret at T = {int(tab['T'].max()):,} over "
+             f"{int(tab['seeds'].min())} seeds: mean [95% CI]; paired difference to {ref_label} (same seeds, same "
+             f"data) and its paired t-test p-value; the final advisor's identification over seeds with 95% Wilson "
+             f"intervals (top two: the two experts with the smallest best attainable loss).",
              "", "| M | algorithm | pseudo-regret | diff vs ref. | p | realized regret | diff vs ref. | p | "
-                 "P(I_T = i*) |", "|---|---|---|---|---|---|---|---|---|"]
+                 "P(I_T = i*) | P(I_T in top two) |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in tab.itertuples():
         cells = []
         for metric in ("pseudo_regret", "regret"):
             m, lo, hi = (getattr(r, f"{metric}_mean"), getattr(r, f"{metric}_ci_low"), getattr(r, f"{metric}_ci_high"))
             d, p = getattr(r, f"{metric}_diff_vs_{ref_algo}"), getattr(r, f"{metric}_p_value")
             cells += [f"{m:,.1f} [{lo:,.1f}, {hi:,.1f}]", "–" if not np.isfinite(d) else f"{d:+,.1f}", _fmt_p(p)]
-        ident = "–" if not np.isfinite(r.identified) else f"{r.identified:.2f}"
-        lines.append(f"| {r.M} | {r.label} | " + " | ".join(cells) + f" | {ident} |")
+        cells += [_fmt_prop(r.identified, r.identified_ci_low, r.identified_ci_high),
+                  _fmt_prop(r.top_two, r.top_two_ci_low, r.top_two_ci_high)]
+        lines.append(f"| {r.M} | {r.label}{' †' if r.budget_free else ''} | " + " | ".join(cells) + " |")
+    free = sorted(set(tab.loc[tab["budget_free"], "algorithm"]))
+    if free:
+        lines += [""] + [f"† {paper.display(a) if paper else a} {BUDGET_FREE[a]}: its rows do not change with M "
+                         f"(same seeds, same data)." for a in free]
     return "\n".join(lines) + "\n"
 
 
@@ -146,6 +248,262 @@ def tuning_markdown(tuning: pd.DataFrame, paper) -> str:
         hp = ", ".join(f"{k}={v}" for k, v in sorted(_hp(r.hyperparameters).items()))
         lines.append(f"| {r.M} | {paper.display(r.algorithm)} | {hp} | {r.seeds} | {r.pseudo_regret_mean:,.1f} "
                      f"[{r.ci_low:,.1f}, {r.ci_high:,.1f}] | {'**best**' if r.best else ''} |")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- training and claims
+def training_table(runs: pd.DataFrame, shown: dict) -> pd.DataFrame:
+    """Per M x variant: where the training went. Share of training sessions N_i(T) / sum_j N_j(T) per expert
+    (mean [95% CI] over seeds) beside G_i^2 / sum_j G_j^2 (the share that equalises the regret terms
+    c_R R_i(n_i)/n_i when the running losses are alike: the diagnostic of the regret term, spec section 9) and the
+    uniform 1/K; their total-variation distances; the top two experts' share; and how often an expert is locked
+    out of training (N_i(T) < ``LOCKED_OUT`` x its fair share sum_j N_j(T) / K), any expert or i*."""
+    rows = []
+    fin = final_rows(runs)
+    for M, g in fin.groupby("M", sort=True):
+        for var in shown.get(int(M), []):
+            x = g[g["variant"] == var].drop_duplicates("seed")
+            K = int(x["K"].iloc[0])
+            counts = x[[f"train_count_{i}" for i in range(K)]].to_numpy(float)
+            total = np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+            share = counts / total
+            G = _per_expert(x["lipschitz_constants"].iloc[0]) if "lipschitz_constants" in x else np.array([])
+            g2 = G ** 2 / np.sum(G ** 2) if len(G) == K else np.full(K, np.nan)
+            top = top_experts(x["expert_excess"].iloc[0]) if "expert_excess" in x else []
+            best = int(x["best_expert"].iloc[0])
+            locked = counts < LOCKED_OUT * total / K
+            row = dict(M=int(M), K=K, algorithm=x["algorithm"].iloc[0], variant=var, label=x["label"].iloc[0],
+                       seeds=len(x))
+            for i in range(K):
+                m, lo, hi = mean_ci(share[:, i])
+                row.update({f"share_{i}": m, f"share_{i}_ci_low": lo, f"share_{i}_ci_high": hi,
+                            f"G2_share_{i}": g2[i]})
+            mean_share = share.mean(axis=0)
+            row["tv_to_G2"] = 0.5 * float(np.abs(mean_share - g2).sum()) if len(G) == K else np.nan
+            row["tv_to_uniform"] = 0.5 * float(np.abs(mean_share - 1.0 / K).sum())
+            m, lo, hi = mean_ci(share[:, top].sum(axis=1)) if top else (np.nan,) * 3
+            row.update(top_two_share=m, top_two_share_ci_low=lo, top_two_share_ci_high=hi,
+                       best_share_rank=int((mean_share > mean_share[best]).sum()) + 1 if 0 <= best < K else -1)
+            row.update({f"locked_out_{i}": float(locked[:, i].mean()) for i in range(K)})
+            row.update(_proportion("locked_out_any", locked.any(axis=1), True, estimate=True))
+            row.update(_proportion("locked_out_best", locked[:, best], 0 <= best < K, estimate=True))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def training_markdown(training: pd.DataFrame, names: list[str], variants) -> str:
+    """The training shares of ``variants`` (M-FLCB) beside G_i^2 / sum G_j^2, and how often experts are locked out."""
+    t = training[training["variant"].isin(variants)]
+    if t.empty:
+        return ""
+    K = len(names)
+    head = "| M | algorithm | " + " | ".join(names) + " | TV to G² | TV to uniform | top-two share | " \
+        "P(an expert locked out) | P(i* locked out) |"
+    lines = [head, "|" + "---|" * (K + 7)]
+    for r in t.itertuples():
+        cells = [f"{getattr(r, f'share_{i}'):.3f} [{getattr(r, f'share_{i}_ci_low'):.3f}, "
+                 f"{getattr(r, f'share_{i}_ci_high'):.3f}]" for i in range(K)]
+        tv = "–" if not np.isfinite(r.tv_to_G2) else f"{r.tv_to_G2:.3f}"
+        top = "–" if not np.isfinite(r.top_two_share) else \
+            f"{r.top_two_share:.3f} [{r.top_two_share_ci_low:.3f}, {r.top_two_share_ci_high:.3f}]"
+        lines.append(f"| {r.M} | {r.label} | " + " | ".join(cells) + f" | {tv} | {r.tv_to_uniform:.3f} | {top} | "
+                     f"{_fmt_prop(r.locked_out_any, r.locked_out_any_ci_low, r.locked_out_any_ci_high)} | "
+                     f"{_fmt_prop(r.locked_out_best, r.locked_out_best_ci_low, r.locked_out_best_ci_high)} |")
+    g2 = [t[f"G2_share_{i}"].iloc[0] for i in range(K)]
+    if np.all(np.isfinite(g2)):
+        lines.append("| | G_i² / Σ G_j² | " + " | ".join(f"{v:.3f}" for v in g2) + " | | | | | |")
+    return "\n".join(lines) + "\n"
+
+
+def _verdict(lo: float, hi: float, threshold: float, above: str, below: str, between: str) -> str:
+    """``above`` when the interval lies above ``threshold``, ``below`` when under it, ``between`` otherwise."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "not measured"
+    return above if lo > threshold else below if hi < threshold else between
+
+
+def claims_table(runs: pd.DataFrame, paper, shown: dict, tab: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
+    """The paper's three claims on one experiment, measured for its reference algorithm (M-FLCB), per M:
+
+    * competitive: its mean final pseudo-regret below each of ``PAPER_BASELINES`` (ED2RB at its best c), by the
+      paired difference's 95% interval (below / above / no significant difference);
+    * identifies the optimal expert: P(I_T = i*) >= ``IDENTIFY`` (Wilson interval: holds / fails / undecided),
+      judged at the largest M; P(I_T in top two) beside it (logistic and probit cannot be told apart);
+    * puts its training into the top experts: the top two experts' share of training sessions above the
+      uniform 2/K (Student-t interval).
+    """
+    rows = []
+    ref_algo = paper.reference
+    cols = experiment_columns(runs)
+    fin = final_rows(runs)
+    largest = int(fin["M"].max())
+    for M, g in fin.groupby("M", sort=True):
+        M = int(M)
+        ref_vars = [v for v in shown.get(M, []) if (g.loc[g["variant"] == v, "algorithm"] == ref_algo).any()]
+        if not ref_vars:
+            continue
+        ref = g[g["variant"] == ref_vars[0]].drop_duplicates("seed").set_index("seed")
+        for base_algo in PAPER_BASELINES:
+            base_vars = [v for v in shown.get(M, []) if (g.loc[g["variant"] == v, "algorithm"] == base_algo).any()]
+            if not base_vars:
+                continue
+            base = g[g["variant"] == base_vars[0]].drop_duplicates("seed").set_index("seed")
+            seeds = ref.index.intersection(base.index)
+            d = ref.loc[seeds, "pseudo_regret"].to_numpy() - base.loc[seeds, "pseudo_regret"].to_numpy()
+            m, lo, hi = mean_ci(d)
+            hp = _hp(base["hyperparameters"].iloc[0])
+            tuned = ", ".join(f"best {k} = {hp[k]}" for k in TUNED.get(base_algo, ()) if k in hp)
+            rows.append(dict(claim="competitive", M=M, subject=paper.display(ref_algo), versus=paper.display(base_algo),
+                             setting=tuned,
+                             estimate=m, ci_low=lo, ci_high=hi, threshold=0.0,
+                             reference_mean=float(ref.loc[seeds, "pseudo_regret"].mean()),
+                             versus_mean=float(base.loc[seeds, "pseudo_regret"].mean()),
+                             verdict=_verdict(lo, hi, 0.0, "above", "below", "no significant difference")))
+        r = tab[(tab["M"] == M) & (tab["variant"] == ref_vars[0])].iloc[0]
+        for claim, key in (("identifies i*", "identified"), ("identifies a top-two expert", "top_two")):
+            if not np.isfinite(r[key]):  # no best expert, or no unambiguous top two
+                continue
+            lo, hi = r[f"{key}_ci_low"], r[f"{key}_ci_high"]
+            rows.append(dict(claim=claim, M=M, subject=r["label"], versus="", estimate=r[key], ci_low=lo, ci_high=hi,
+                             threshold=IDENTIFY, judged=M == largest,
+                             verdict=_verdict(lo, hi, IDENTIFY - 1e-12, "holds", "fails", "undecided")))
+        t = training[(training["M"] == M) & (training["variant"] == ref_vars[0])]
+        if len(t) and np.isfinite(t["top_two_share"].iloc[0]):
+            t = t.iloc[0]
+            uniform = TOP / int(t["K"])
+            rows.append(dict(claim="trains the top experts", M=M, subject=t["label"], versus="uniform share",
+                             estimate=t["top_two_share"], ci_low=t["top_two_share_ci_low"],
+                             ci_high=t["top_two_share_ci_high"], threshold=uniform,
+                             best_share_rank=int(t["best_share_rank"]),
+                             verdict=_verdict(t["top_two_share_ci_low"], t["top_two_share_ci_high"], uniform,
+                                              "holds", "fails", "undecided")))
+    out = pd.DataFrame(rows)
+    for key, value in cols.items():
+        out[key] = value
+    return out
+
+
+CLAIMS = {  # claim -> (what the paper says, how the cell reads)
+    "competitive": "M-FLCB's mean pseudo-regret below {versus}'s (paired difference; a swept baseline at its best "
+                   "setting per M)",
+    "identifies i*": f"P(I_T = i*) >= {IDENTIFY:g}, judged at the largest M",
+    "identifies a top-two expert": f"P(I_T in top two) >= {IDENTIFY:g}, judged at the largest M",
+    "trains the top experts": "the top two experts' share of training sessions above the uniform 2/K",
+}
+
+
+def _claim_cell(r) -> str:
+    if r.claim == "competitive":
+        return (f"**{r.verdict}**: {r.reference_mean:,.1f} vs {r.versus_mean:,.1f}"
+                + (f" ({r.setting})" if isinstance(r.setting, str) and r.setting else "")
+                + f", diff {r.estimate:+,.1f} [{r.ci_low:+,.1f}, {r.ci_high:+,.1f}]")
+    if r.claim == "trains the top experts":
+        return f"**{r.verdict}**: {r.estimate:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}] vs {r.threshold:.2f}"
+    return f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" + (f" **{r.verdict}**" if r.judged else "")
+
+
+def _overall(rows: pd.DataFrame) -> str:
+    """A claim's verdict over its rows: holds only if every M holds (competitive: below at every M)."""
+    if rows["claim"].iloc[0].startswith("identifies"):
+        judged = rows[rows["judged"] == True]  # noqa: E712 (NaN in other claims' rows)
+        return judged["verdict"].iloc[0] if len(judged) else "not measured"
+    good = {"below", "holds"}
+    v = set(rows["verdict"])
+    return "holds" if v <= good else "fails" if not v & good else "holds at some M only"
+
+
+def claims_markdown(claims: pd.DataFrame) -> str:
+    """One table: per experiment (reading) and claim, the measurement at each M and the verdict."""
+    if claims.empty:
+        return "(no M-FLCB results to judge the claims on)\n"
+    Ms = sorted(claims["M"].unique())
+    lines = ["| preset | reading | claim | " + " | ".join(f"M = {m}" for m in Ms) + " | verdict |",
+             "|" + "---|" * (len(Ms) + 4)]
+    for exp, c in claims.groupby("experiment", sort=True):
+        cols = c.iloc[0]
+        for (claim, versus), rows in c.groupby(["claim", "versus"], sort=False):
+            cells = {int(r.M): _claim_cell(r) for r in rows.itertuples()}
+            what = CLAIMS[claim].format(versus=versus)
+            lines.append(f"| `{exp}` | {describe_reading(cols)} | {what} | "
+                         + " | ".join(cells.get(int(m), "–") for m in Ms) + f" | **{_overall(rows)}** |")
+    return "\n".join(lines) + "\n"
+
+
+def verdict_sentences(claims: pd.DataFrame) -> str:
+    """The issue's two questions per experiment, in words, from the claims table."""
+    out = []
+    for exp, c in claims.groupby("experiment", sort=True):
+        parts = []
+        comp = c[c["claim"] == "competitive"]
+        for versus, rows in comp.groupby("versus", sort=False):
+            below = [int(m) for m, v in zip(rows["M"], rows["verdict"]) if v == "below"]
+            other = [f"{v} at M = {int(m)}" for m, v in zip(rows["M"], rows["verdict"]) if v != "below"]
+            parts.append(f"below {versus}'s at " + (f"M = {', '.join(map(str, below))}" if below else "no M")
+                         + (f" ({'; '.join(other)})" if other else ""))
+        text = f"- `{exp}` ({describe_reading(c.iloc[0])}): M-FLCB's mean pseudo-regret is " + "; ".join(parts) + "."
+        for claim, what in (("identifies i*", "P(I_T = i*)"), ("identifies a top-two expert", "P(I_T in top two)")):
+            j = c[(c["claim"] == claim) & (c["judged"] == True)]  # noqa: E712
+            if len(j):
+                r = j.iloc[0]
+                text += (f" {what} at M = {int(r.M)} is {r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]: "
+                         + {"holds": f"at least {IDENTIFY:g}", "fails": f"below {IDENTIFY:g}",
+                            "undecided": f"not distinguishable from {IDENTIFY:g}"}.get(r.verdict, r.verdict) + ".")
+        out.append(text)
+    return "\n".join(out) + "\n" if out else ""
+
+
+def lockout_sentences(training: dict, names: dict, readings: dict) -> str:
+    """Per experiment, how often M-FLCB locks an expert (and i*) out of training, in words (``training_table``)."""
+    out = []
+    for exp, t in sorted(training.items()):
+        if t.empty:
+            continue
+        t = t.sort_values("M")
+
+        def rates(key):
+            return ", ".join(f"{getattr(r, key):.2f} [{getattr(r, key + '_ci_low'):.2f}, "
+                             f"{getattr(r, key + '_ci_high'):.2f}]" for r in t.itertuples())
+
+        each = "; ".join(f"M = {int(r.M)}: " + ", ".join(f"{n} {getattr(r, f'locked_out_{i}'):.2f}"
+                                                        for i, n in enumerate(names[exp])) for r in t.itertuples())
+        out.append(f"- `{exp}` ({readings[exp]}), M = {', '.join(str(int(m)) for m in t['M'])}: some expert locked "
+                   f"out in {rates('locked_out_any')} of the seeds, i* in {rates('locked_out_best')} (per expert: "
+                   f"{each}).")
+    return "\n".join(out) + "\n" if out else ""
+
+
+def identification_markdown(tables: list[pd.DataFrame]) -> str:
+    """At the smallest budget of every experiment, the variants that carry a reading (M-FLCB advising from S_t
+    and from all K): regret and identification side by side."""
+    lines = ["| preset | M | algorithm | pseudo-regret | P(I_T = i*) | P(I_T in top two) |",
+             "|---|---|---|---|---|---|"]
+    for tab in tables:
+        t = tab[(tab["M"] == tab["M"].min()) & tab["hyperparameters"].map(lambda h: bool(reading_of(h)))]
+        for r in t.itertuples():
+            lines.append(f"| `{r.experiment}` | {r.M} | {r.label} | {r.pseudo_regret_mean:,.1f} "
+                         f"[{r.pseudo_regret_ci_low:,.1f}, {r.pseudo_regret_ci_high:,.1f}] | "
+                         f"{_fmt_prop(r.identified, r.identified_ci_low, r.identified_ci_high)} | "
+                         f"{_fmt_prop(r.top_two, r.top_two_ci_low, r.top_two_ci_high)} |")
+    return "\n".join(lines) + "\n" if len(lines) > 2 else "(no M-FLCB results)\n"
+
+
+def readings_markdown(tables: list[pd.DataFrame], runs: pd.DataFrame) -> str:
+    """The experiments and what sets their reading: M-FLCB's constants, the experts' G_i, the oracle's ranking."""
+    lines = ["| preset | reading | M-FLCB c | M-FLCB c_R | Lipschitz | G_i | "
+             "best attainable loss above i*, per expert |",
+             "|---|---|---|---|---|---|---|"]
+    for tab in tables:
+        r = tab.iloc[0]
+        rows = runs[runs["experiment"] == r["experiment"]]
+        excess = rows["expert_excess"].dropna().iloc[0] if "expert_excess" in rows and \
+            rows["expert_excess"].notna().any() else ""
+        names = _names(rows)
+        ex = ", ".join(f"{n} {v:.2g}" for n, v in zip(names, _per_expert(excess)))
+        G = ", ".join(f"{v:.3g}" for v in _per_expert(r["lipschitz_constants"])) if r["lipschitz_constants"] and \
+            "+" not in r["lipschitz_constants"] else r["lipschitz_constants"] or "–"
+        fmt = (lambda v: f"{v:g}" if isinstance(v, float) else str(v) or "–")
+        lines.append(f"| `{r['experiment']}` | {r['reading'] or '–'} | {fmt(r['mflcb_c'])} | {fmt(r['mflcb_c_R'])} "
+                     f"| {r['lipschitz'] or '–'} | {G} | {ex or '–'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -187,7 +545,8 @@ def rates_tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
         s, lo, hi = fit_slope(R, T, rng)
         slopes.append(dict(alpha=float(alpha), K=int(K), M=int(M), algorithm=g["algorithm"].iloc[0], variant=var,
                            label=g["label"].iloc[0], seeds=len(g), slope_T=s, slope_T_ci_low=lo, slope_T_ci_high=hi,
-                           predicted_slope_T=max(0.5, float(alpha))))
+                           predicted_slope_T=max(0.5, float(alpha)),
+                           **{"reading": "", **reading_of(g["hyperparameters"].iloc[0])}))
         for j, h in enumerate(T):
             m, l_, h_ = mean_ci(R[:, j])
             points.append(dict(alpha=float(alpha), K=int(K), M=int(M), algorithm=g["algorithm"].iloc[0],
@@ -206,7 +565,8 @@ def rates_markdown(rates: pd.DataFrame, slopes: pd.DataFrame, points: pd.DataFra
              "|---|---|---|---|---|---|---|---|"]
     for r in slopes.itertuples():
         ok = "yes" if abs(r.slope_T - r.predicted_slope_T) <= 0.1 else "**no**"
-        lines.append(f"| {r.label} | {r.alpha:g} | {r.K} | {r.M} | {r.seeds} | {r.slope_T:.3f} "
+        label = f"{r.label} (reading {r.reading})" if r.reading else r.label
+        lines.append(f"| {label} | {r.alpha:g} | {r.K} | {r.M} | {r.seeds} | {r.slope_T:.3f} "
                      f"[{r.slope_T_ci_low:.3f}, {r.slope_T_ci_high:.3f}] | {r.predicted_slope_T:g} | {ok} |")
     out = "\n".join(lines) + "\n"
     # regret non-increasing in M; M = K beside the best expert alone
@@ -231,6 +591,11 @@ def rates_markdown(rates: pd.DataFrame, slopes: pd.DataFrame, points: pd.DataFra
     if match:
         out += "\nAt M = K (every expert trained every round) beside the best expert trained alone:\n\n" + \
             "\n".join(match) + "\n"
+    read = slopes[slopes["reading"] != ""].drop_duplicates(["label", "reading"])
+    if len(read):
+        out += "\nReadings (spec section 9) in these rows: " + "; ".join(
+            f"{r.label}: {describe_reading(r._asdict())}" for r in read.itertuples()) + \
+            ". `rates.csv` is M-LCB's, at the theory constants c = c_R = 1 (no reading applies).\n"
     return out
 
 
@@ -276,8 +641,6 @@ def regret_figure(runs, curves, paper, shown, title, path: Path):
     plt = _plt()
     Ms = sorted(shown)
     labels, colors = _labels(runs), _colors(runs, paper)
-    swept = set(runs.groupby("algorithm")["variant"].nunique().loc[lambda n: n > 1].index)
-    tuned = set(runs.loc[runs["algorithm"].isin(swept), "variant"].unique())
     fig, axes = plt.subplots(2, len(Ms), figsize=(4.2 * len(Ms), 6.4), squeeze=False, sharex=True)
     for row, metric in enumerate(("pseudo_regret", "regret")):
         st = common.curve_stats(curves[curves["metric"] == metric], metric, by=("M", "variant"))
@@ -287,7 +650,7 @@ def regret_figure(runs, curves, paper, shown, title, path: Path):
                 s = st[(st["M"] == M) & (st["variant"] == var)]
                 if s.empty:
                     continue
-                lab = _label(var, labels, runs, var in tuned)
+                lab = _label(var, labels, runs, paper)
                 ax.plot(s["t"], s["mean"], color=colors[var], lw=1.4, label=lab)
                 ax.fill_between(s["t"], s["lo"], s["hi"], color=colors[var], alpha=0.2, lw=0)
             ax.set(xlabel="round t", ylabel=("pseudo-regret" if row == 0 else "realized regret") if col == 0 else "",
@@ -367,6 +730,46 @@ def budget_figure(runs, paper, shown, title, path: Path):
     return _save(fig, path)
 
 
+def training_figure(training: dict, names: dict, readings: dict, paper, path: Path):
+    """Where M-FLCB's training goes, per experiment whose experts have Lipschitz constants (the GLM readings): its
+    share of training sessions per expert (bars per M, 95% CI) beside G_i^2 / sum G_j^2 (black ticks), the
+    diagnostic of the regret term."""
+    items = [(exp, t) for exp, t in sorted(training.items()) if len(t) and np.isfinite(t["G2_share_0"]).all()]
+    if not items:
+        return None
+    plt = _plt()
+    cols = min(len(items), 2)
+    rows = -(-len(items) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.4 * rows), squeeze=False, sharey=True)
+    for ax in axes.ravel()[len(items):]:
+        ax.set_visible(False)
+    cmap = plt.get_cmap("Blues")
+    for j_ax, (exp, t) in enumerate(items):
+        ax = axes.ravel()[j_ax]
+        K = int(t["K"].iloc[0])
+        Ms = sorted(t["M"].unique())
+        x = np.arange(K)
+        width = 0.8 / len(Ms)
+        for j, M in enumerate(Ms):
+            r = t[t["M"] == M].iloc[0]
+            share = np.array([r[f"share_{i}"] for i in range(K)])
+            err = np.array([[r[f"share_{i}"] - r[f"share_{i}_ci_low"], r[f"share_{i}_ci_high"] - r[f"share_{i}"]]
+                            for i in range(K)]).T
+            ax.bar(x + (j - (len(Ms) - 1) / 2) * width, share, width, yerr=err, capsize=2,
+                   color=cmap(0.4 + 0.5 * j / max(len(Ms) - 1, 1)), label=f"M = {M}", error_kw={"lw": 0.8})
+        g2 = np.array([t[f"G2_share_{i}"].iloc[0] for i in range(K)])
+        if np.all(np.isfinite(g2)):
+            ax.scatter(x, g2, marker="_", s=600, color="black", zorder=3, label="G_i² / Σ G_j²")
+        ax.axhline(1.0 / K, color="0.5", ls=":", lw=1, label="uniform 1/K")
+        ax.set_xticks(x, names[exp], fontsize=7)
+        ax.set(title=f"{exp}: {readings[exp]}", ylabel=f"{t['label'].iloc[0]}: share of N_i(T)" if j_ax % cols == 0
+               else "")
+        ax.title.set_fontsize(8)
+    _legend(fig, axes)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def rates_figure(slopes, points, paper, path: Path):
     """(d) log-log regret vs T per alpha, one line per (K, M), fitted slopes beside max(1/2, alpha)."""
     if points.empty:
@@ -416,6 +819,7 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
     """Draw every M-LCB figure and table the stored results allow. Returns the files written."""
     fig_dir, tab_dir = Path(figures_dir) / paper.name, Path(paper_dir) / paper.name
     written, sections, tunings = [], [], []
+    tables, claims, trainings, reference_training, names, readings = [], [], [], {}, {}, {}
     for (exp, family), r in runs.groupby(["experiment", "experts"], sort=True):
         stem = exp.split("/")[-1]
         if family == "oracle":
@@ -429,10 +833,20 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
             continue
         title = f"{exp}: " + FIGURE_TITLES[family].format(K=int(r["K"].iloc[0]))
         ref_label = paper.display(paper.reference)
-        md = final_markdown(tab, title, ref_label, paper.reference)
+        md = final_markdown(tab, title, ref_label, paper.reference, paper)
         written.append(atomic_write_text(tab_dir / f"final_regret_{stem}.md", md))
         written.append(atomic_write_text(tab_dir / f"final_regret_{stem}.csv", tab.to_csv(index=False)))
         sections.append(md)
+        training = training_table(r, shown)
+        written.append(atomic_write_text(tab_dir / f"training_{stem}.csv", training.to_csv(index=False)))
+        exp_claims = claims_table(r, paper, shown, tab, training)
+        ref_vars = sorted(set(training.loc[training["algorithm"] == paper.reference, "variant"]))
+        names[exp], readings[exp] = _names(r), describe_reading(tab.iloc[0])
+        trainings.append(f"**{exp}** ({describe_reading(tab.iloc[0])})\n\n"
+                         + training_markdown(training, names[exp], ref_vars))
+        reference_training[exp] = training[training["variant"].isin(ref_vars)]
+        tables.append(tab)
+        claims.append(exp_claims)
         if not tuning.empty:
             tmd = tuning_markdown(tuning, paper)
             written.append(atomic_write_text(tab_dir / f"tuning_{stem}.md", f"# {exp}: hyperparameter sweeps\n\n"
@@ -444,6 +858,14 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
             path = fn(*args)
             if path is not None:
                 written.append(path)
+    claims = pd.concat(claims, ignore_index=True) if claims else pd.DataFrame()
+    if len(claims):
+        written.append(atomic_write_text(tab_dir / "claims.csv", claims.to_csv(index=False)))
+        written.append(atomic_write_text(tab_dir / "claims.md", "# M-LCB: the paper's claims, per reading\n\n"
+                                         + claims_markdown(claims) + "\n" + verdict_sentences(claims)))
+    path = training_figure(reference_training, names, readings, paper, fig_dir / "readings_training.png")
+    if path is not None:
+        written.append(path)
     rates, slopes, points = rates_tables(runs)
     rates_md = rates_markdown(rates, slopes, points, paper)
     if not slopes.empty:
@@ -454,8 +876,14 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
         path = rates_figure(slopes, points, paper, fig_dir / "rates.png")
         if path is not None:
             written.append(path)
+    extra = {"{{READINGS}}": readings_markdown(tables, runs) if tables else "(no GLM or bandit-expert results)\n",
+             "{{CLAIMS}}": claims_markdown(claims) if len(claims) else "(no M-FLCB results)\n",
+             "{{VERDICTS}}": verdict_sentences(claims) if len(claims) else "",
+             "{{TRAINING}}": "\n".join(trainings) if trainings else "(no results)\n",
+             "{{IDENTIFICATION}}": identification_markdown(tables),
+             "{{LOCKOUT}}": lockout_sentences(reference_training, names, readings)}
     written.append(atomic_write_text(tab_dir / "README.md", render_readme(paper, metas, sections, tunings, rates,
-                                                                          rates_md)))
+                                                                          rates_md, extra)))
     return written
 
 
@@ -481,9 +909,9 @@ def table2_markdown(rates: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_readme(paper, metas, sections, tunings, rates, rates_md) -> str:
+def render_readme(paper, metas, sections, tunings, rates, rates_md, extra=None) -> str:
     text = TEMPLATE.read_text()
-    fills = {
+    fills = {**(extra or {}),
         "{{FINAL_TABLES}}": "\n".join(sections) if sections else "(no GLM or bandit-expert results)\n",
         "{{TUNING}}": "\n".join(tunings) if tunings else
         "(a single setting of every algorithm in these results: no sweep to tune over)\n",
