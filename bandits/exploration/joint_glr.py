@@ -89,7 +89,7 @@ def _padded(M, valid_rows, valid_cols):
     vc = jnp.pad(valid_cols, (0, n - q))
     keep = vr[:, None] & vc[None, :]
     block = jnp.where(keep, M, 0.0)
-    big = 1.0 + 2.0 * jnp.sqrt(jnp.sum(block * block))
+    big = jax.lax.stop_gradient(1.0 + 2.0 * jnp.sqrt(jnp.sum(block * block)))  # a constant (sqrt'(0) = inf)
     eye = jnp.eye(n, dtype=M.dtype)
     # padding: a diagonal of distinct numbers above big where both the row and the column are padding (the callers
     # pad rows and columns at the same positions, so the matrix is a permuted block-diagonal one; distinct values

@@ -64,10 +64,14 @@ class Context(NamedTuple):
 
 
 class Rule(NamedTuple):
-    """An allocation rule: init(K, d, dtype) -> rule state; step(rule_state, ctx) -> (omega, rule_state)."""
+    """An allocation rule: init(K, d, dtype) -> rule state; step(rule_state, ctx) -> (omega, rule_state).
+
+    ``uses_polytope`` False: the rule reads nothing of F_hat_n (``ctx.verts``, ``pi``, ``alt`` are then empty
+    placeholders unless the stopping rule needs F_hat anyway), so the loop skips its vertex enumeration."""
 
     init: Callable[[int, int, Any], Any]
     step: Callable[[Any, Context], tuple]
+    uses_polytope: bool = True
 
 
 class Answer(NamedTuple):
@@ -129,15 +133,21 @@ def explorer(rule: Rule, cfg: Config = Config()) -> Policy:
         else:
             f = gaussian.confidence_radius(state.counts, known.delta, cfg.radius).astype(dt)
             c = gaussian.shift(f, state.pi, state.counts)
-        verts = polytope.vertices(A_hat, known.b, c)
-        lp = polytope.lp_argmax(mu_hat, verts)
-        feasible = lp.feasible
-        pi = jnp.where(feasible, lp.policy, state.pi)
-        basis = jnp.where(feasible, jnp.asarray(polytope.subsets(K, known.b.shape[0]))[lp.index], state.basis)
-        alt = polytope.alternatives(pi, verts) & feasible
         sigma2 = known.sigma * known.sigma
-        z = gaussian.glr(mu_hat, sigma2, pi, verts.points, alt, state.counts, known.r)
-        z = jnp.where(alt.any(), z, jnp.inf)  # a single vertex: nothing left to test
+        if rule.uses_polytope or stopping_rules.RULES[cfg.stopping].uses_enlarged:
+            verts = polytope.vertices(A_hat, known.b, c)
+            lp = polytope.lp_argmax(mu_hat, verts)
+            feasible = lp.feasible
+            pi = jnp.where(feasible, lp.policy, state.pi)
+            basis = jnp.where(feasible, jnp.asarray(polytope.subsets(K, known.b.shape[0]))[lp.index], state.basis)
+            alt = polytope.alternatives(pi, verts) & feasible
+            z = gaussian.glr(mu_hat, sigma2, pi, verts.points, alt, state.counts, known.r)
+            z = jnp.where(alt.any(), z, jnp.inf)  # a single vertex: nothing left to test
+            pi_index = lp.index
+        else:  # nobody reads F_hat_n: no enumeration (pi_n stays the uniform policy, the shift's reference)
+            verts = polytope.Vertices(points=jnp.zeros((0, K), dt), feasible=jnp.zeros(0, bool))
+            feasible, pi, basis, alt = jnp.bool_(True), state.pi, state.basis, jnp.zeros(0, bool)
+            z, pi_index = jnp.zeros((), dt), jnp.int32(0)
         beta = thresholds.threshold(cfg.threshold, n, known.delta, state.counts, known.b.shape[0]).astype(dt)
         warm = n < K
         # a slot whose seed has stopped (the runner keeps its state frozen) never asks for a refresh
@@ -149,7 +159,7 @@ def explorer(rule: Rule, cfg: Config = Config()) -> Policy:
                                       cfg.known_constraints)
         refresh = (~warm) & feasible & ((n - K) % cfg.every == 0) & ~frozen
         ctx = Context(n=n, counts=state.counts, mu_hat=mu_hat, A_hat=A_hat, b_shift=known.b + c, shift=c,
-                      sigma2=sigma2, r=known.r, verts=verts, pi=pi, alt=alt, active=refresh, pi_index=lp.index)
+                      sigma2=sigma2, r=known.r, verts=verts, pi=pi, alt=alt, active=refresh, pi_index=pi_index)
         # with lazy updates the solver really is skipped: the branch is taken once for the whole seed batch
         # (core.batch: under vmap a per-seed lax.cond runs both branches for every seed); the runner starts
         # every seed at a chunk boundary, so the seeds of a batch refresh on the same rounds. Each seed keeps

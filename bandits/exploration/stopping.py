@@ -86,6 +86,7 @@ class StoppingRule(NamedTuple):
     valid: tuple = ()
     needs_r: bool = False
     grid: bool = True
+    uses_enlarged: bool = False  # it reads the paper's statistic on F_hat_n (Evidence.z, pi, basis)
     summary: str = ""
 
 
@@ -163,7 +164,8 @@ def pessimistic_optimistic_check(ev: Evidence, threshold: str, known_A: bool) ->
 
 
 RULES = {
-    "paper": StoppingRule(paper_check, grid=False, summary="Theorem 5's GLR on the enlarged F_hat (the paper)"),
+    "paper": StoppingRule(paper_check, grid=False, uses_enlarged=True,
+                          summary="Theorem 5's GLR on the enlarged F_hat (the paper)"),
     "plugin": StoppingRule(plugin_check, summary="the same GLR on the plug-in polytope A_hat pi <= b"),
     "joint_glr": StoppingRule(joint_glr_check, thresholds=("paper", "joint"), valid=("joint",),
                               summary="the GLR of the plug-in basis over (mu, A)"),

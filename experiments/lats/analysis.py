@@ -16,13 +16,17 @@ import numpy as np
 import pandas as pd
 
 from bandits.core.results import atomic_write_bytes, atomic_write_text
-from bandits.core.stats import mean_ci
+from bandits.core.stats import mean_ci, wilson_ci
+from bandits.exploration import stopping
 
 from .. import common
 
 SUMMARY_COLUMNS = ["env", "algorithm", "delta", "n_seeds", "median_tau", "mean_tau", "tau_ci_low", "tau_ci_high",
                    "censored_frac", "error_rate", "infeasible_rate", "median_violations_policy",
                    "median_violations_allocation", "lower_bound"]
+STOPPING_RULES_COLUMNS = ["env", "algorithm", "stopping", "threshold", "delta", "r", "n_seeds", "target",
+                          "error_rate", "error_ci_low", "error_ci_high", "median_tau", "tau_q1", "tau_q3",
+                          "censored_frac", "feasible_rate", "guarantee"]
 UNKNOWN = ("lagex", "lats", "ctns_wlag", "cge_wlag", "ptns", "uniform")  # algorithms that do not see A
 TEMPLATE = Path(__file__).resolve().parent / "README.template.md"
 
@@ -131,6 +135,12 @@ def box_plot(g: pd.DataFrame, paper, env: str, path: Path) -> Path:
         ax.axhline(lb, color="k", ls="--", lw=1, label=f"known-constraint lower bound ({lb:,.0f})")
     if lb_bai > 0:
         ax.axhline(lb_bai, color="tab:gray", ls=":", lw=1.2, label=f"BAI lower bound ({lb_bai:,.0f})")
+    if "lower_bound_unknown" in g:  # the bound when A must be learned too (spec section 11)
+        lbu = float(g["lower_bound_unknown"].iloc[0])
+        if lbu > 0:
+            ax.axhline(lbu, color="tab:blue", ls="-.", lw=1, label=f"unknown-A lower bound ({lbu:,.0f})")
+        else:
+            ax.plot([], [], " ", label=r"unknown-A bound: $\infty$ (degenerate $\pi^*$)")
     cap = float(g["cap"].max()) if "cap" in g else np.nan
     if np.isfinite(cap) and g["censored"].any():
         ax.axhline(cap, color="tab:red", ls="-.", lw=0.8, label=f"cap ({cap:,.0f}): censored")
@@ -312,6 +322,160 @@ def claims(tab: pd.DataFrame, runs: pd.DataFrame) -> str:
     return "\n".join(out) + "\n"
 
 
+# ----------------------------------------------------------------------------- which stopping rule to trust
+def rule_comparisons(runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the experiments that compare stopping rules (more than one ``stopping`` value)."""
+    if "stopping" not in runs:
+        return runs.iloc[:0]
+    several = runs.groupby("experiment")["stopping"].transform("nunique") > 1
+    return runs[several]
+
+
+def stopping_rules_table(runs: pd.DataFrame, paper) -> pd.DataFrame:
+    """One row per (environment, algorithm, stopping rule, threshold, delta, r): the error rate on the rule's
+    target among the seeds that *stopped* (Wilson 95 % interval; censored seeds apart, in ``censored_frac``), the
+    stopping time's median and quartiles over all seeds (a censored seed counts with tau = the cap: a lower bound),
+    the fraction of stopped seeds whose answer is feasible, and the rule's guarantee (``stopping.guarantee``)."""
+    r = rule_comparisons(runs)
+    rows = []
+    keys = ["environment", "algorithm", "stopping", "threshold", "delta", "r"]
+    for key, g in r.groupby(keys, sort=False):
+        env, algo, rule, threshold, delta, slack = key
+        g = g.drop_duplicates("seed")
+        target = stopping.RULES[rule].target
+        stopped = ~g["censored"].astype(bool)
+        n_stop = int(stopped.sum())
+        errors = int((g.loc[stopped, target] < 0.5).sum())
+        rate, lo, hi = wilson_ci(errors, n_stop)
+        tau = g["tau"].to_numpy(float)
+        rows.append(dict(
+            env=env, algorithm=g["label"].iloc[0], stopping=rule, threshold=threshold, delta=float(delta),
+            r=float(slack), n_seeds=len(g), target=target, error_rate=rate, error_ci_low=lo, error_ci_high=hi,
+            median_tau=float(np.median(tau)), tau_q1=float(np.percentile(tau, 25)),
+            tau_q3=float(np.percentile(tau, 75)), censored_frac=float(1 - stopped.mean()),
+            feasible_rate=float(g.loc[stopped, "feasible"].mean()) if n_stop else np.nan,
+            guarantee=stopping.guarantee(rule, threshold),
+            # extras (Markdown only)
+            algo=algo, n_stopped=n_stop, errors=errors, cap=float(g["cap"].max()),
+            median_tau_known_A=float(np.median(g["tau_known_A"])) if "tau_known_A" in g else np.nan,
+            known_A_fired=float(g["known_A_stopped"].mean()) if "known_A_stopped" in g else np.nan,
+            lower_bound=float(g["lower_bound"].iloc[0]),
+            lower_bound_unknown=float(g["lower_bound_unknown"].iloc[0]) if "lower_bound_unknown" in g else np.nan))
+    tab = pd.DataFrame(rows)
+    if tab.empty:
+        return tab
+    order = {n: i for i, n in enumerate(paper.order(tab["algo"]))}
+    rules = {n: i for i, n in enumerate(stopping.RULES)}
+    return tab.sort_values(["env", "stopping", "threshold", "algo"],
+                           key=lambda c: c.map(rules) if c.name == "stopping" else
+                           (c.map(order) if c.name == "algo" else c)).reset_index(drop=True)
+
+
+def _bound(x: float) -> str:
+    return f"{x:,.0f}" if x > 0 else "∞"
+
+
+def stopping_rules_markdown(tab: pd.DataFrame) -> str:
+    """The table of the report's section 'Which stopping rule to trust' and the measured statements under it."""
+    if tab.empty:
+        return ("*No stored run compares stopping rules (`bandits-bench experiment=lats/stopping_rules`).*\n")
+    lines = []
+    for env, g in tab.groupby("env", sort=False):
+        r0 = g.iloc[0]
+        lines += [f"**{env}** (delta = {r0.delta:g}; lower bounds T kl(delta, 1-delta): known A "
+                  f"{_bound(r0.lower_bound)}, unknown A {_bound(r0.lower_bound_unknown)}"
+                  + (" (degenerate pi*)" if not r0.lower_bound_unknown > 0 else "") + f"; cap {r0.cap:,.0f})", "",
+                  "| rule | threshold | algorithm | r | target | stopped | error rate [95 % CI] (<= delta?) | "
+                  "median tau [IQR] | censored | feasible | guarantee | median tau given A |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in g.itertuples():
+            if r.n_stopped:
+                ok = "yes" if r.error_ci_high <= r.delta else ("**no**" if r.error_ci_low > r.delta else "undecided")
+                err = f"{r.error_rate:.3f} [{r.error_ci_low:.3f}, {r.error_ci_high:.3f}] ({ok})"
+                feas = f"{r.feasible_rate:.2f}"
+            else:
+                err, feas = "no seed stopped", "–"
+            given = (f"{r.median_tau_known_A:,.0f}" + (f" ({r.known_A_fired:.0%} fired)" if r.known_A_fired < 1
+                                                      else "")) if np.isfinite(r.median_tau_known_A) else "–"
+            lines.append(f"| {r.stopping} | {r.threshold} | {r.algorithm} | {r.r:g} | {r.target} | "
+                         f"{r.n_stopped}/{r.n_seeds} | {err} | {r.median_tau:,.0f} [{r.tau_q1:,.0f}, {r.tau_q3:,.0f}]"
+                         f" | {r.censored_frac:.1%} | {feas} | {r.guarantee} | {given} |")
+        lines.append("")
+    lines += ["The error rate counts the seeds that stopped (a censored seed gave no answer: its share is the "
+              "censored column); the interval is Wilson's. *yes*: the upper end is <= delta; **no**: the lower end "
+              "is above it. tau: median and quartiles over all seeds, a censored seed counted at the cap (a lower "
+              "bound). *feasible*: the stopped seeds' answers satisfy A pi <= b. *median tau given A*: when the "
+              "paper's GLR with the true A and the same beta would have stopped on the same sample paths (where "
+              "it had not fired by tau it counts at tau, a lower bound; its share of fired seeds in brackets).", ""]
+    return "\n".join(lines)
+
+
+def stopping_rules_claims(tab: pd.DataFrame) -> str:
+    """Measured statements: which rules meet delta on their target, and what joint_glr/paper costs."""
+    if tab.empty:
+        return ""
+    out = []
+    for (rule, threshold), g in tab.groupby(["stopping", "threshold"], sort=False):
+        stopped = g[g["n_stopped"] > 0]
+        met = stopped[stopped["error_ci_high"] <= stopped["delta"]]
+        failed = stopped[stopped["error_ci_low"] > stopped["delta"]]
+        silent = g[g["n_stopped"] == 0]
+        parts = [f"- **{rule}** ({threshold}, {g['guarantee'].iloc[0]}; target `{g['target'].iloc[0]}`): "
+                 f"delta met with confidence in {len(met)} of {len(g)} (environment, algorithm) cells"]
+        if len(failed):
+            parts.append(f"missed in {len(failed)} (" + ", ".join(
+                f"{r.algorithm} on {r.env}: {r.error_rate:.2f}" for r in failed.itertuples()) + ")")
+        if len(silent):
+            parts.append(f"no seed stopped before the cap in {len(silent)} (" + ", ".join(
+                f"{r.algorithm} on {r.env}" for r in silent.itertuples()) + ")")
+        out.append("; ".join(parts) + ".")
+    cost = tab[(tab["stopping"] == "joint_glr") & (tab["threshold"] != "joint") & np.isfinite(tab["median_tau_known_A"])
+               & (tab["n_stopped"] > 0)]
+    for r in cost.itertuples():
+        ratio = r.median_tau / r.median_tau_known_A
+        out.append(f"- joint_glr ({r.threshold}) with {r.algorithm} on {r.env}: median tau {r.median_tau:,.0f}, "
+                   f"{ratio:.2f} x the median of the same sampling rule's paths stopped by the GLR given the true A "
+                   f"({r.median_tau_known_A:,.0f}; {'within' if ratio <= 1.5 else '**not** within'} 1.5 x); it "
+                   f"erred on {r.errors} of {r.n_stopped} stopped seeds ({r.error_rate:.3f}).")
+    return "\n".join(out) + "\n"
+
+
+def stopping_rules_figure(g: pd.DataFrame, paper, env: str, path: Path) -> Path:
+    """tau per (rule, threshold) and algorithm on one environment, with the known- and unknown-A bounds."""
+    import matplotlib.pyplot as plt
+
+    rules = list(dict.fromkeys(zip(g["stopping"], g["threshold"])))
+    variants = _ordered(g, paper)
+    width = 0.8 / max(len(variants), 1)
+    fig, ax = plt.subplots(figsize=(2.0 + 1.5 * len(rules), 4.4))
+    for j, v in enumerate(variants):
+        d = g[g["variant"] == v]
+        data = [d[(d["stopping"] == r) & (d["threshold"] == t)]["tau"].to_numpy(float) for r, t in rules]
+        pos = np.arange(len(rules)) + (j - (len(variants) - 1) / 2) * width
+        keep = [i for i, x in enumerate(data) if len(x)]
+        bp = ax.boxplot([data[i] for i in keep], positions=pos[keep], widths=width * 0.85, patch_artist=True,
+                        showfliers=False)
+        for patch in bp["boxes"]:
+            patch.set_facecolor(paper.color(d["algorithm"].iloc[0]))
+            patch.set_alpha(0.5)
+        ax.plot([], [], "s", color=paper.color(d["algorithm"].iloc[0]), alpha=0.5, label=d["label"].iloc[0])
+    lb, lbu = float(g["lower_bound"].iloc[0]), float(g["lower_bound_unknown"].iloc[0])
+    if lb > 0:
+        ax.axhline(lb, color="k", ls="--", lw=1, label=f"known-A bound ({lb:,.0f})")
+    if lbu > 0:
+        ax.axhline(lbu, color="tab:blue", ls="-.", lw=1, label=f"unknown-A bound ({lbu:,.0f})")
+    else:
+        ax.plot([], [], " ", label=r"unknown-A bound: $\infty$ (degenerate $\pi^*$)")
+    cap = float(g["cap"].max())
+    ax.axhline(cap, color="tab:red", ls=":", lw=0.8, label=f"cap ({cap:,.0f})")
+    ax.set_xticks(range(len(rules)), [f"{r}\n({t})" for r, t in rules], fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylabel(r"stopping time $\tau$ (box: quartiles, whiskers 1.5 IQR)")
+    ax.set_title(f"{env}: {g['seed'].nunique()} seeds per box, delta = {float(g['delta'].iloc[0]):g}", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    return _save(fig, path)
+
+
 # ----------------------------------------------------------------------------- entry point
 def report(paper, runs: pd.DataFrame, curves, metas: list, figures_dir: Path, paper_dir: Path) -> list[Path]:
     import matplotlib
@@ -325,7 +489,16 @@ def report(paper, runs: pd.DataFrame, curves, metas: list, figures_dir: Path, pa
     out.append(atomic_write_text(tab_dir / "summary.csv", tab[SUMMARY_COLUMNS].to_csv(index=False)))
     out.append(atomic_write_text(tab_dir / "summary.md", "# LATS / LAGEX: stopping times, errors, violations\n\n"
                                  + summary_markdown(tab)))
+    rules_tab = stopping_rules_table(runs, paper)
+    if not rules_tab.empty:
+        out.append(atomic_write_text(tab_dir / "stopping_rules.csv",
+                                     rules_tab[STOPPING_RULES_COLUMNS].to_csv(index=False)))
+        compared = rule_comparisons(runs)
+        for env, g in compared.groupby("environment", sort=False):
+            out.append(stopping_rules_figure(g, paper, env, fig_dir / f"stopping_rules_{_slug(env)}.png"))
     for exp, r in runs.groupby("experiment"):
+        if len(rule_comparisons(r)):
+            continue  # drawn above, one figure per environment
         if r["mu3"].nunique() > 1 if "mu3" in r else False:
             p = figure2(r, paper, fig_dir / f"{_slug(exp.split('/')[-1])}_tau_vs_mu3.png")
             if p:
@@ -343,6 +516,7 @@ def report(paper, runs: pd.DataFrame, curves, metas: list, figures_dir: Path, pa
     template = TEMPLATE.read_text() if TEMPLATE.exists() else "{{SUMMARY}}\n\n{{CLAIMS}}\n\n{{TIMINGS}}\n"
     text = (template.replace("{{TIMINGS}}", common.timings_markdown(paper, metas))
             .replace("{{CLAIMS}}", claims(tab, runs))
+            .replace("{{STOPPING_RULES}}", stopping_rules_markdown(rules_tab) + "\n" + stopping_rules_claims(rules_tab))
             .replace("{{SUMMARY}}", summary_markdown(tab))
             .replace("{{PROVENANCE}}", common.provenance_markdown(metas)))
     out.append(atomic_write_text(tab_dir / "README.md", text))
