@@ -3,6 +3,8 @@
     python benchmarks/lats.py            # full: setup1-hard and imdb, 1, 100 and 1000 seeds (about an hour on
                                          # 2 cores, most of it LATS on imdb at 1000 seeds)
     python benchmarks/lats.py --quick    # tiny settings: checks that every row runs (numbers meaningless)
+    python benchmarks/lats.py --envs setup1-hard --stopping paper joint_glr/paper joint_glr/joint \
+        --stopping-cap 2048                  # LAGEX under each stopping rule (spec section 11), same run
 
 Setting: the presets ``lats/setup1_hard`` (K = 7, d = 2, delta = 0.01) and ``lats/imdb`` (K = 12, d = 3,
 delta = 0.1) with their defaults (threshold ``paper``, C-tracking, allocation over the simplex, recomputed every
@@ -53,6 +55,7 @@ jax.config.update("jax_enable_x64", True)  # the paper forces float64 (the CLI d
 import lats_scipy  # noqa: E402
 
 from bandits.core.runner import batch_width, run_until_stopped  # noqa: E402
+from bandits.exploration.stopping import RULES as STOPPING_RULES  # noqa: E402
 from common import machine_line, median_rate  # noqa: E402
 from experiments.run import plan_preset, quiet_jax_logs  # noqa: E402
 
@@ -70,12 +73,21 @@ def ratio(x):
 
 # ------------------------------------------------------------------ the plan, as the CLI builds it
 
-def plan_for(env, algorithms, seeds, cap):
-    """The preset ``lats/<env>`` as ``bandits-bench experiment=lats/<env> runner.max_horizon=<cap>`` builds it."""
+def plan_for(env, algorithms, seeds, cap, stopping=()):
+    """The preset ``lats/<env>`` as ``bandits-bench experiment=lats/<env> runner.max_horizon=<cap>`` builds it
+    (``stopping``: extra overrides, e.g. ``experiment.stopping=joint_glr``)."""
     _, _, _, plan = plan_preset(f"lats/{PRESETS[env]}", [f"experiment.algorithms=[{','.join(algorithms)}]",
                                                         f"experiment.seeds={seeds}", f"runner.max_horizon={cap}",
-                                                        "runner.progress=false"], warn=lambda msg: None)
+                                                        "runner.progress=false", *stopping], warn=lambda msg: None)
     return plan
+
+
+def stopping_overrides(spec: str) -> list[str]:
+    """'rule' or 'rule/threshold' -> the overrides (a rule that needs a slack, pessimistic_optimistic, gets
+    r = 0.05)."""
+    rule, _, threshold = spec.partition("/")
+    out = [f"experiment.stopping={rule}"] + ([f"experiment.stopping_threshold={threshold}"] if threshold else [])
+    return out + ([f"experiment.r={{{rule}: 0.05}}"] if STOPPING_RULES[rule].needs_r else [])
 
 
 # ------------------------------------------------------------------ the paths
@@ -154,6 +166,26 @@ def section(env, algorithm, plan, args, summary):
             summary.append((env, algorithm, s, width, rate, rate / base, rate / AUTHORS_RATE if authors else None))
 
 
+def stopping_section(env, args, cap):
+    """LAGEX under each stopping rule of --stopping at the largest --seeds, in the same run: seed-steps/s and the
+    ratio to the first rule's (the paper's by default). A rule other than the paper's checks every round up to
+    100 and then on a 1 % geometric grid, so a longer cap (--stopping-cap) shows the cost a real run pays."""
+    seeds, bs = max(args.seeds), args.batch_size[0]
+    print(f"\n## LAGEX on {env} under each stopping rule: {seeds:,} seeds in batches of "
+          f"{batch_width(min(bs, seeds), len(jax.devices())):,}, cap {cap:,} rounds")
+    print("| stopping rule | seed-steps | seed-steps/s | vs " + args.stopping[0] + " | stopped | timed runs | compile (s) |")
+    print("|---|---|---|---|---|---|---|", flush=True)
+    first = None
+    for spec in args.stopping:
+        plan = plan_for(env, ["lagex"], seeds, cap, stopping_overrides(spec))
+        _, _, _, sim = plan.jobs[0]
+        rate, steps, stopped, comp, runs = jax_rate(sim, plan.cfg, seeds, args.repeats, args.long_repeats,
+                                                 args.long_seconds, bs)
+        first = first or rate
+        print(f"| {spec} | {steps:,} | {rate:,.1f} | {rate / first:.2f} | {stopped}/{seeds} | {runs} | {comp:.1f} |",
+              flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--envs", nargs="+", default=list(PRESETS), choices=list(PRESETS))
@@ -169,6 +201,10 @@ def main():
     ap.add_argument("--long-repeats", type=int, default=1,
                     help="timed runs of a JAX row whose first run took over --long-seconds")
     ap.add_argument("--long-seconds", type=float, default=60.0)
+    ap.add_argument("--stopping", nargs="+", default=None,
+                    help="instead of the tables above: LAGEX under these stopping rules ('rule' or 'rule/threshold', "
+                         "e.g. paper joint_glr/paper joint_glr/joint), the first the reference of the ratios")
+    ap.add_argument("--stopping-cap", type=int, default=2048, help="the cap of the --stopping rows")
     ap.add_argument("--quick", action="store_true",
                     help="tiny defaults to check that every row runs (flags given explicitly still apply)")
     if ap.parse_known_args()[0].quick:
@@ -187,6 +223,10 @@ def main():
           f"{' [--quick: numbers meaningless]' if args.quick else ''}")
     print(f"# authors' LAGEX (CGE_Lag.py, setup 1 hard, 2-core machine): {AUTHORS_MS_PER_STEP} ms per seed-step "
           f"= {AUTHORS_RATE} seed-steps/s, as measured (not re-run here)")
+    if args.stopping:
+        for env in args.envs:
+            stopping_section(env, args, args.stopping_cap)
+        return
     summary = []
     for env, cap in zip(args.envs, caps):
         t0 = time.perf_counter()

@@ -80,11 +80,15 @@ def test_assess():
     basis = jnp.array([1, 3, 4, 5, 6, 7], jnp.int32)  # K - 1 = 6 rows: pi_2, pi_4, .., pi_7 = 0 and pi1 + pi2 = .5
     shifted = pi + np.array([0.02, 0, -0.02, 0, 0, 0, 0])  # a vertex of an enlarged polytope
     v = {k: float(x) for k, x in env.assess(Answer(jnp.asarray(shifted), basis), p.params).items()}
-    assert v == {"correct": 1.0, "exact": 0.0, "feasible": 0.0, "r_good": 1.0}
+    # the basis is right, the returned policy itself is infeasible: not deployable (r_good_feasible 0)
+    assert v == {"correct": 1.0, "exact": 0.0, "feasible": 0.0, "r_good": 1.0, "r_good_feasible": 0.0}
     v = {k: float(x) for k, x in env.assess(jnp.asarray(pi), p.params).items()}
-    assert v["correct"] == v["exact"] == v["feasible"] == v["r_good"] == 1.0
+    assert v["correct"] == v["exact"] == v["feasible"] == v["r_good"] == v["r_good_feasible"] == 1.0
     wrong = np.array([0, 0.5, 0.5, 0, 0, 0, 0.0])
     v = {k: float(x) for k, x in env.assess(jnp.asarray(wrong), p.params).items()}
-    assert v["correct"] == 0.0 and v["feasible"] == 1.0 and v["r_good"] == 0.0
+    assert v["correct"] == 0.0 and v["feasible"] == 1.0 and v["r_good"] == 0.0 and v["r_good_feasible"] == 0.0
     p_eps = E.make_problem("setup1-hard", r=0.6)  # mu^T wrong = 0.75 >= 1.0 - 0.6
-    assert float(env.assess(jnp.asarray(wrong), p_eps.params)["r_good"]) == 1.0
+    v = env.assess(jnp.asarray(wrong), p_eps.params)
+    assert float(v["r_good"]) == float(v["r_good_feasible"]) == 1.0
+    slightly_infeasible = np.array([0.5, 0.0, 0.5 + 1e-3, 0, 0, 0, 0.0]) / (1 + 1e-3)
+    assert float(env.assess(jnp.asarray(slightly_infeasible), p_eps.params)["r_good_feasible"]) == 0.0
