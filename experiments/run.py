@@ -29,6 +29,7 @@ BUILTIN_LAUNCHERS = ("basic", "joblib", "submitit_local", "submitit_slurm")
 HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i", "--version", "--resolve",
                     "--package", "-p", "--shell-completion", "-sc")
 LOCK = ".bandits-run.lock"
+TOP_LEVEL_KEYS = ("experiment", "runner")  # configs/config.yaml's groups; anything else at the top is a typo
 FAILURE_LOG = "BANDITS_BENCH_FAILURE_LOG"
 # Jobs the precheck has prepared, by ``_prepared_key``: a job that the basic launcher runs in this process takes its
 # plan from here instead of building its problems and simulations (comparators, lower bounds) a second time.
@@ -169,9 +170,12 @@ def prepare(cfg, warn=None):
     """Composed config -> (paper, spec, runner settings, plan). Raises ConfigError / UnknownNameError."""
     from omegaconf import OmegaConf
 
-    from bandits.core.experiment import (ConfigError, RunnerSchema, available_memory, discover_papers,
-                                         load_config, memory_estimate, plan_experiment)
+    from bandits.core.experiment import ConfigError, RunnerSchema, discover_papers, load_config, plan_experiment
 
+    unknown = [k for k in cfg if k not in TOP_LEVEL_KEYS and k != "hydra"]
+    if unknown:  # +experimnt.seeds=3: a misspelt top-level key, refused like a misspelt nested one
+        raise ConfigError(f"unknown key {_first_leaf(cfg, unknown[0])}; valid top-level keys: "
+                          f"{', '.join(TOP_LEVEL_KEYS)}")
     runner = load_config(RunnerSchema, cfg.runner, "runner")
     if "experiment" not in cfg or cfg.experiment is None:
         raise ConfigError("missing value for experiment; choose a preset with experiment=<paper>/<preset>")
@@ -189,12 +193,19 @@ def prepare(cfg, warn=None):
     if runner.checkpoints is not None:
         spec.checkpoints = runner.checkpoints
     runner_map = OmegaConf.to_container(OmegaConf.structured(runner))
-    plan = plan_experiment(paper, spec, runner_map, warn=warn)
-    need, have = memory_estimate(plan), available_memory()
-    if have and need > 0.7 * have:
-        raise ConfigError(f"the results would need about {need / 2**30:.1f} GiB of memory ({have / 2**30:.1f} GiB "
-                          f"here); lower experiment.seeds or experiment.checkpoints, or split the sweep")
+    plan = plan_experiment(paper, spec, runner_map, warn=warn)  # checks the memory the plan needs, too
     return paper, spec, runner, plan
+
+
+def _first_leaf(cfg, key: str) -> str:
+    """``experimnt.seeds`` for the subtree ``experimnt`` (the key the user typed)."""
+    from omegaconf import OmegaConf
+
+    node = cfg[key]
+    while OmegaConf.is_dict(node) and len(node) > 0:
+        sub = next(iter(node))
+        key, node = f"{key}.{sub}", node[sub]
+    return key
 
 
 def _result_config(config: dict) -> dict:
@@ -361,7 +372,8 @@ def job(cfg) -> str | None:
         return _job_failed(str(e), out, created, None, multirun, status=2)
     try:
         return _run_job(cfg, paper, spec, runner, plan, out, container)
-    except (FloatingPointError, ValueError) as e:  # NaN/inf metrics, late checks: their message says it all
+    except (FloatingPointError, ValueError, MemoryError) as e:  # NaN/inf metrics, invalid actions, buffers
+        # that would not fit, late checks: their message says it all
         return _job_failed(str(e), out, created, lock, multirun, status=1)
     except OSError as e:
         msg = f"cannot write results to {out}: {e.strerror}" if e.strerror else f"{type(e).__name__}: {e}"

@@ -24,7 +24,7 @@ BAD = [
     (ATA + ["experiment.env.n=0"], "experiment.env.n must be an integer >= 1"),
     (ATA + ["experiment.env.n=true"], "experiment.env.n must be an integer, got True"),
     (ATA + ["experiment.env.n=[17,abc]"], "experiment.env.n must be an integer"),
-    (ATA + ["experiment.env.base=-1"], "base) must be > 0"),
+    (ATA + ["experiment.env.base=-1"], "base) must be in (0, 1e+06]"),
     (ATA + ["experiment.env.base=inf"], "base) must be finite"),
     (ATA + ["experiment.env.power=nan"], "experiment.env.power must be finite"),
     (ATA + ["experiment.env.law=gamma", "+experiment.env.law_kwargs.shape=-1"], "bad experiment.env.law_kwargs"),
@@ -42,14 +42,14 @@ BAD = [
     (ATA + ["+experiment.horizn=10"], "unknown key experiment.horizn; valid keys: name"),
     (ATA + ["~experiment.env"], "missing value for experiment.env"),
     (ATA + ["experiment.sgd_mode=sometimes"], "valid choices: once, inside"),
-    (ATA + ["experiment.sgd_problem.lr=-1"], "experiment.sgd_problem.lr must be > 0"),
+    (ATA + ["experiment.sgd_problem.lr=-1"], "experiment.sgd_problem.lr must be in (0, 2)"),
     (ATA + ["+experiment.plugins=[no_such_module]"], "cannot import plugin 'no_such_module'"),
     (ATA + ["experiment.plugins=[x]"], "Could not override 'experiment.plugins'. To append to your config use +"),
     (ATA + ["experiment.seeds=10000000", "experiment.horizon=10"], "lower experiment.seeds"),
     (ATA + ["runner.x64=maybe"], "runner.x64: Value 'maybe' is not a valid bool"),
     (ATA + ["runner.rng=mt19937"], "valid choices: hash32, threefry"),
-    (ATA + ["runner.chunk=0"], "chunk must be >= 1"),
-    (ATA + ["runner.batch_size=-3"], "batch_size must be >= 1"),
+    (ATA + ["runner.chunk=0"], "runner.chunk must be an integer >= 1"),
+    (ATA + ["runner.batch_size=-3"], "runner.batch_size must be an integer >= 1"),
     (ATA + ["+runner.foo=1"], "unknown key runner.foo"),
     (ATA + ["++runner.batch_sizes={nope:16}"], "runner.batch_sizes given for unknown algorithm 'nope'; valid "
                                              "choices: ata"),
@@ -61,6 +61,55 @@ BAD = [
     (BAI + ["experiment.algorithms=[track_and_stop,lucb]"], "valid choices: track_and_stop, uniform"),
 ]
 
+# ---- issue 32 (round two) begin: every numeric key has a range that fits memory and its integer type --------------
+# Each case failed with a traceback or ran silently wrong before. The ranges are declared on the schemas
+# (bandits.core.ranges.ranged); a key that declares none gets its type's range (BAI's means below: the example
+# plugin declares nothing).
+BAD += [
+    (ATA + ["experiment.seeds=1000000000000"], "experiment.seeds must be an integer >= 1 and <= 2147483647"),
+    (ATA + ["experiment.seeds=-1"], "experiment.seeds must be an integer >= 1"),
+    (ATA + ["experiment.horizon=1000000000000000"], "experiment.horizon must be an integer >= 1 and <= 1000000000 "
+                                                    "(round counters are 32-bit integers)"),
+    (ATA + ["experiment.checkpoints=1000000000"], "experiment.checkpoints must be an integer >= 1 and <= 1000000"),
+    (ATA + ["experiment.env.n=100000000"], "experiment.env.n must be an integer >= 1 and <= 1000000"),
+    (ATA + ["experiment.env.n=[17,100000000]"], "experiment.env.n must be an integer >= 1 and <= 1000000"),
+    (ATA + ["experiment.env.budget=10000000000"], "experiment.env.budget (budget B) must be an integer >= 1 and <= "
+                                                  "1000000"),
+    (ATA + ["experiment.env.power=1000000"], "experiment.env.power must be in [-10, 10]"),
+    (ATA + ["experiment.env.power=5"], "the mean task times E[X_i] (Exp(mean theta), c_i = 2 * i^5, n = 20) span "
+                                       "[2, 6.4e+06]; they must lie in [1e-06, 1e+06]"),
+    (ATA + ["experiment.env.base=1e-300"], "they must lie in [1e-06, 1e+06]"),
+    (ATA + ["experiment.env.base=1e300"], "experiment.env.base (time scale base) must be in (0, 1e+06]"),
+    (ATA + ["experiment.env.law=lognormal", "+experiment.env.law_kwargs.sigma=1000"], "lognormal sigma must be in "
+                                                                                      "(0, 3]"),
+    (ATA + ["experiment.env.law=gamma", "+experiment.env.law_kwargs.shape=1e9"], "gamma shape must be in [0.1, "
+                                                                                 "10000]"),
+    (ATA + ["experiment.env.law=gamma", "+experiment.env.law_kwargs.shape=1e300"], "experiment.env.law_kwargs.shape "
+                                                                                   "must be in [-1e+12, 1e+12]"),
+    (ATA + ["experiment.sgd_problem.dim=1000000"], "experiment.sgd_problem.dim must be an integer >= 2 and <= 1024"),
+    (ATA + ["experiment.sgd_problem.lr=5"], "experiment.sgd_problem.lr must be in (0, 2)"),
+    (ATA + ["experiment.hyperparameters.ata.alpha_factor=1e300"], "experiment.hyperparameters.ata.alpha_factor must "
+                                                                  "be in [-1e+12, 1e+12]"),
+    (ATA + ["+experimnt.seeds=3"], "unknown key experimnt.seeds; valid top-level keys: experiment, runner"),
+    (ATA + ["+foo=1"], "unknown key foo; valid top-level keys: experiment, runner"),
+    (ATA + ["runner.base_seed=18446744073709551616"], "runner.base_seed must be an integer >= 0 and <= 4294967295"),
+    (ATA + ["runner.base_seed=4294967296"], "runner.base_seed must be an integer >= 0 and <= 4294967295"),
+    (ATA + ["runner.base_seed=-1"], "runner.base_seed must be an integer >= 0"),
+    (ATA + ["runner.stopping_chunk=0"], "runner.stopping_chunk must be an integer >= 1"),
+    (BAI + ["runner.stopping_chunk=0"], "runner.stopping_chunk must be an integer >= 1"),
+    (ATA + ["runner.chunk=1099511627776"], "runner.chunk must be an integer >= 1 and <= 1048576"),
+    (ATA + ["runner.batch_size=1000000000000"], "runner.batch_size must be an integer >= 1 and <= 1048576"),
+    (ATA + ["+runner.batch_sizes.ata=1000000000000"], "runner.batch_sizes.ata must be an integer >= 1 and <= "
+                                                      "1048576"),
+    (ATA + ["runner.max_seeds=0"], "runner.max_seeds must be an integer >= 1"),
+    (ATA + ["runner.max_horizon=0"], "runner.max_horizon must be an integer >= 1"),
+    (ATA + ["runner.checkpoints=0"], "runner.checkpoints must be an integer >= 1"),
+    (ATA + ["runner.max_horizon=10000000000000"], "runner.max_horizon must be an integer >= 1 and <= 1000000000"),
+    (BAI + ["experiment.means=[1e300,0.0]"], "experiment.means must be in [-1e+12, 1e+12]"),
+    (BAI + ["experiment.horizon=10000000000"], "experiment.horizon must be an integer >= 1 and <= 1000000000"),
+]
+# ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, args, message):
@@ -69,6 +118,15 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch,
 
 def test_catalogue_is_large_enough():
     assert len(BAD) >= 30
+
+
+def test_the_memory_check_counts_a_batch_in_flight(tmp_path, monkeypatch, capsys):
+    """experiment.env.n=10^8 ran out of XLA memory after 21 s: the check counted the stored frames only. It now
+    counts a batch in flight too (carries, a chunk's draws, curves: from shapes, nothing runs). A million
+    workers fit the range; a thousand seeds of them in one batch do not fit 8 GiB."""
+    monkeypatch.setattr("bandits.core.experiment.available_memory", lambda: 8 * 2**30)
+    check_bad_input(ATA + ["experiment.env.n=1000000", "experiment.env.power=0", "experiment.seeds=1000"],
+                    "GiB of memory (8.0 GiB here); lower runner.batch_size", tmp_path, monkeypatch, capsys)
 
 
 def test_unwritable_output_directory_is_one_line(tmp_path, monkeypatch, capsys):
@@ -90,5 +148,5 @@ def test_every_job_of_a_sweep_is_checked_before_any_runs(tmp_path, monkeypatch, 
               f"hydra.sweep.dir={tmp_path}/sweep"])
     assert exit_.value.code == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
-    assert len(errors) == 1 and "experiment.env.n must be an integer >= 1, got 0" in errors[0]
+    assert len(errors) == 1 and "experiment.env.n must be an integer >= 1 and <= 1000000" in errors[0]
     assert not any(tmp_path.iterdir())

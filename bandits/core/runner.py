@@ -101,6 +101,31 @@ _COMPILED: "OrderedDict[tuple, object]" = OrderedDict()  # a few recent executab
 _COMPILED_MAX = 32
 
 
+def available_memory() -> int:
+    """Physical memory of this machine in bytes (0 if unknown)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _check_buffers(compiled, width: int):
+    """After compiling a batch: XLA's own count of its buffers (arguments, outputs, temporaries) against the
+    machine's memory. The plan's estimate (``experiment.check_memory``) comes first and from shapes alone; this
+    catches what it cannot see (a step's temporaries) before the batch runs out of memory in the middle."""
+    try:
+        stats = compiled.memory_analysis()
+        need = stats.argument_size_in_bytes + stats.output_size_in_bytes + stats.temp_size_in_bytes
+    except Exception:  # noqa: BLE001 -- a backend without memory statistics: nothing to check
+        return
+    have = available_memory()
+    if have and need > 0.8 * have:
+        raise MemoryError(f"a batch of {width} seeds needs {need / 2**30:.1f} GiB of buffers ({have / 2**30:.1f} GiB "
+                          f"here); lower runner.batch_size")
+
+
 def seed_keys(base_seed: int, seeds: Sequence[int]) -> jax.Array:
     base = jax.random.key(base_seed)
     return jax.vmap(lambda s: jax.random.fold_in(base, s))(jnp.asarray(seeds, dtype=jnp.uint32))
@@ -306,6 +331,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
             c = time.perf_counter()
             executables[ex_key] = chunk_b.lower(carry, t, done, keys).compile()
             compile_time += time.perf_counter() - c
+            _check_buffers(executables[ex_key], t.shape[0])
         return executables[ex_key](carry, t, done, keys)
 
     pending = list(range(len(seeds)))
@@ -403,6 +429,7 @@ def _run_batches(run_batch, seeds, cfg: RunConfig, grid, cache_key=None):
                 with rng.generator(cfg.rng):  # draws are traced here
                     compiled = run_batch.lower(keys).compile()
                 compile_time = time.perf_counter() - t0
+                _check_buffers(compiled, len(batch))
                 if key is not None:
                     _COMPILED[key] = compiled
                     while len(_COMPILED) > _COMPILED_MAX:

@@ -30,7 +30,8 @@ import numpy as np
 from omegaconf import MISSING
 
 from bandits.core.experiment import (PAPERS, Algorithm, ConfigError, ExperimentSchema, Paper, Problem, as_list,
-                                     dedupe, finite_float, strict_int)
+                                     dedupe, finite_float)
+from bandits.core.ranges import MAX_HORIZON, WHY_ROUNDS, ranged
 from bandits.core.registry import Registry
 from bandits.core.types import Environment, Policy, Simulation
 
@@ -57,6 +58,15 @@ DISPLAY = {"lagex": "LAGEX", "lats": "LATS", "ctns": "CTnS", "cge": "CGE", "ctns
 COLORS = {"lagex": "tab:red", "lats": "tab:blue", "ctns": "tab:green", "cge": "tab:olive", "ctns_wlag": "tab:purple",
           "cge_wlag": "tab:pink", "ptns": "tab:brown", "uniform": "tab:gray"}
 UNKNOWN_CONSTRAINTS = ("lagex", "lats", "ctns_wlag", "cge_wlag", "ptns", "uniform")
+# Where the arithmetic is meaningful (float64): means, constraint entries and sds within these ranges keep
+# (mu_a - mu_b)^2 / sigma^2 <= 1e24 and its sum over 2^31 rounds finite, and the barrier solves' A pi - b far
+# from overflow; mu = 1e300 squares to inf and every seed stops at once with a wrong answer.
+PARAMETER_LIMIT = 1e6
+WHY_PARAMETER = "the range where the float64 statistics are meaningful"
+SIGMA_RANGE = (1e-6, 1e6)
+# The solvers enumerate every basis of the polytope {pi in Delta_K : A pi <= b} (C(K + d, K - 1) of them, imdb
+# 1365) in every round of every seed: this many at most.
+MAX_BASES = 10**4
 
 
 # ----------------------------------------------------------------------------- the learner's view
@@ -163,19 +173,25 @@ for _name, _build, _oracle in [("lagex", _lagex, False), ("lats", _lats, False),
 @dataclass
 class LatsExperiment(ExperimentSchema):
     env: List[str] = MISSING  # environments of spec section 8 (Table 1), or "custom" (mu, A, b below)
-    delta: Optional[List[float]] = None  # a sweep axis; default: Table 1's delta of each environment
-    mu3: Optional[List[float]] = None  # Figure 2: setup 1 with mu_3 swept (setup1-* environments only)
-    r: float = 0.0  # slack of an r-good answer
-    sigma: Optional[float] = None  # replaces the reward sd of every arm (true and assumed); default: Table 1
+    delta: Optional[List[float]] = ranged(None, 0.0, 1.0, low_open=True, high_open=True)  # a sweep axis;
+    #                                                    default: Table 1's delta of each environment
+    mu3: Optional[List[float]] = ranged(None, -PARAMETER_LIMIT, PARAMETER_LIMIT, why=WHY_PARAMETER)  # Figure 2:
+    #                                                    setup 1 with mu_3 swept (setup1-* environments only)
+    r: float = ranged(0.0, 0.0, PARAMETER_LIMIT, label="slack of an r-good answer", why=WHY_PARAMETER)
+    sigma: Optional[float] = ranged(None, *SIGMA_RANGE, label="reward noise sd", why=WHY_PARAMETER)  # replaces
+    #                                                    the reward sd of every arm (true and assumed)
     threshold: str = "paper"  # paper | gk16 | code | theory (spec section 5)
     radius: str = "paper"  # confidence radius f(t, delta): paper | bound
     tracking: str = "C"  # C | D
     restricted: bool = False  # LATS / CTnS allocation over F_hat_t instead of Delta_K
-    every: int = 1  # lazy updates: the allocation is recomputed every `every` rounds
-    mu: Optional[List[float]] = None  # env "custom": arm means
-    A: Optional[List[List[float]]] = None  # env "custom": constraint matrix [d, K]
-    b: Optional[List[float]] = None  # env "custom": right-hand side [d]
-    custom_delta: float = 0.1  # env "custom": delta when experiment.delta is not given
+    every: int = ranged(1, 1, MAX_HORIZON, why=WHY_ROUNDS)  # lazy updates: the allocation every `every` rounds
+    mu: Optional[List[float]] = ranged(None, -PARAMETER_LIMIT, PARAMETER_LIMIT, why=WHY_PARAMETER)  # "custom":
+    #                                                    arm means
+    A: Optional[List[List[float]]] = ranged(None, -PARAMETER_LIMIT, PARAMETER_LIMIT, why=WHY_PARAMETER)  # "custom":
+    #                                                    constraint matrix [d, K]
+    b: Optional[List[float]] = ranged(None, -PARAMETER_LIMIT, PARAMETER_LIMIT, why=WHY_PARAMETER)  # "custom": [d]
+    custom_delta: float = ranged(0.1, 0.0, 1.0, low_open=True, high_open=True)  # "custom": delta when
+    #                                                    experiment.delta is not given
 
 
 def _envs(spec) -> list[str]:
@@ -231,29 +247,26 @@ def _base(spec, name):
 
 
 def check(spec: LatsExperiment) -> None:
+    """Beyond the schema's ranges (delta, r, sigma, every, mu3, mu, A, b): names, shapes and feasibility."""
     envs = _envs(spec)
-    _deltas(spec)
-    if not 0 < finite_float(spec.custom_delta, "experiment.custom_delta") < 1:
-        raise ConfigError(f"experiment.custom_delta must be in (0, 1), got {spec.custom_delta!r}")
-    finite_float(spec.r, "experiment.r (slack of an r-good answer)", 0.0)
-    if spec.sigma is not None:
-        finite_float(spec.sigma, "experiment.sigma (reward noise sd)", 0.0, strict=True)
     if spec.threshold not in THRESHOLDS:
         raise ConfigError(f"unknown threshold {spec.threshold!r}; valid choices: {', '.join(THRESHOLDS)}")
     if spec.tracking not in TRACKING:
         raise ConfigError(f"unknown tracking rule {spec.tracking!r}; valid choices: {', '.join(TRACKING)}")
     if spec.radius not in RADII:
         raise ConfigError(f"unknown confidence radius {spec.radius!r}; valid choices: {', '.join(RADII)}")
-    strict_int(spec.every, "experiment.every", 1)
     if spec.mu3 is not None:
         bad = [e for e in envs if not e.startswith("setup1")]
         if bad:
             raise ConfigError(f"experiment.mu3 sweeps setup 1 only; drop it or use setup1-hard, setup1-easy, "
                               f"setup1-printed (got {', '.join(bad)})")
-        for m in as_list(spec.mu3):
-            finite_float(m, "experiment.mu3")
     for name in envs:
         mu, sd, A, b, _, _ = _base(spec, name)
+        bases = math.comb(len(mu) + len(b), len(mu) - 1)
+        if bases > MAX_BASES:
+            raise ConfigError(f"environment {name!r}: K = {len(mu)} arms and d = {len(b)} constraints give {bases:,} "
+                              f"vertex bases C(K + d, K - 1); the solvers enumerate them every round: at most "
+                              f"{MAX_BASES:,}")
         for m3 in (as_list(spec.mu3) if spec.mu3 is not None else [None]):
             if m3 is not None:
                 mu = mu.copy()
