@@ -246,26 +246,80 @@ def check_writable(out: Path) -> None:
         raise UsageError(f"cannot write results to {out}: {probe} is not writable")
 
 
-def check_output_dir(out: Path, config: dict, resume: bool) -> str:
-    """'run', 'skip' (complete, same config, resume) or raise UsageError (results or a live run there)."""
+NOT_OURS = ("the suite never replaces a file it did not write: move it, or choose another output directory "
+            "(hydra.run.dir / hydra.sweep.dir)")
+
+
+def check_output_dir(out: Path, config: dict, resume: bool, names=(), warn=None) -> str:
+    """'run', 'skip' (complete, same config, resume) or raise UsageError.
+
+    Refused: a live run there; results there without ``runner.resume=true`` or of another config; any file
+    named as one the job writes (the result files and ``names``: Hydra's, where it writes some) that the suite did
+    not write -- a meta.json that is not the suite's, or a file no meta.json of the suite lists. With resume,
+    complete results are skipped only if every file meta.json lists has the size and checksum recorded when it
+    was written; otherwise the job is redone (it replaces only the suite's own files)."""
+    from bandits.core.results import RESULT_FILES, read_meta, verify_files
+
     check_writable(out)
     lock = out / LOCK
     if lock.exists() and _lock_is_live(lock):
         raise UsageError(f"{out} is in use by a live run ({lock}); wait for it or choose another output directory")
-    meta = out / "meta.json"
-    if meta.exists():
-        if not resume:
-            raise UsageError(f"{out} already holds results; choose another output directory "
-                             f"(hydra.run.dir / hydra.sweep.dir), or add runner.resume=true to skip complete jobs")
-        try:
-            stored = json.loads(meta.read_text()).get("config", {})
-        except (OSError, ValueError):
-            return "run"  # unreadable results are redone
-        if _result_config(stored) != _result_config(config):
-            raise UsageError(f"{out} holds results of a different config; resume needs the same settings "
-                             f"(or choose another output directory)")
-        return "skip"
-    return "run"
+    meta, foreign = read_meta(out)
+    if foreign:
+        raise UsageError(f"{out / 'meta.json'} was not written by bandits-bench ({foreign}); {NOT_OURS}")
+    listed = set(meta.get("files") or ()) | {"meta.json"} if meta is not None else set()
+    for name in RESULT_FILES + tuple(names):
+        if (out / name).exists() and name not in listed and (meta is None or name in RESULT_FILES):
+            raise UsageError(f"{out / name} was not written by bandits-bench (no meta.json of the suite lists it); "
+                             f"{NOT_OURS}")
+    if meta is None:
+        return "run"
+    if not resume:
+        raise UsageError(f"{out} already holds results; choose another output directory "
+                         f"(hydra.run.dir / hydra.sweep.dir), or add runner.resume=true to skip complete jobs")
+    if _result_config(meta.get("config", {})) != _result_config(config):
+        raise UsageError(f"{out} holds results of a different config; resume needs the same settings "
+                         f"(or choose another output directory)")
+    damaged = verify_files(out, meta)
+    if damaged:
+        (warn or (lambda m: print(m, file=sys.stderr)))(f"warning: redoing {out}: {damaged}")
+        return "run"
+    return "skip"
+
+
+def hydra_written(cfg, overrides=()) -> list[str]:
+    """The files Hydra writes into a job's directory with this config (relative names): its config copies
+    (``hydra.output_subdir``) and a job log file (``hydra/job_logging=default``: ``<job name>.log``, appended to)."""
+    from omegaconf import OmegaConf
+
+    names = []
+    sub = cfg.hydra.get("output_subdir")
+    if sub:
+        names += [f"{sub}/{f}" for f in ("config.yaml", "hydra.yaml", "overrides.yaml")]
+    # the job's name is this module's unless overridden (compose() does not know it)
+    job_name = next((o.split("=", 1)[1] for o in overrides if o.startswith("hydra.job.name=")), Path(__file__).stem)
+    handlers = OmegaConf.to_container(cfg.hydra.job_logging, resolve=False).get("handlers") or {}
+    for h in handlers.values():
+        name = Path(str(h.get("filename") or "")).name.replace("${hydra.job.name}", job_name)
+        if name and "${" not in name:
+            names.append(name)
+    return names
+
+
+def check_sweep_dir(sweep: Path) -> None:
+    """Hydra writes ``multirun.yaml`` into the sweep directory: refuse if a file of that name is not Hydra's
+    config of a bandits-bench sweep."""
+    import yaml
+
+    path = sweep / "multirun.yaml"
+    if not path.exists():
+        return
+    try:
+        content = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        content = None
+    if not (isinstance(content, dict) and {"hydra", "experiment", "runner"} <= set(content)):
+        raise UsageError(f"{path} was not written by bandits-bench; {NOT_OURS}")
 
 
 def precheck(argv: list[str]) -> None:
@@ -296,7 +350,10 @@ def precheck(argv: list[str]) -> None:
             _, _, runner, _ = prepared
             out = Path(cfg.hydra.sweep.dir) / str(cfg.hydra.sweep.subdir) if multirun else Path(cfg.hydra.run.dir)
             task = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True)
-            check_output_dir(out, task, runner.resume)
+            if multirun and num == 0:
+                check_sweep_dir(Path(cfg.hydra.sweep.dir))
+            # (a job it redoes says so when it runs)
+            check_output_dir(out, task, runner.resume, names=hydra_written(cfg, job_ov), warn=lambda m: None)
             if str(cfg.hydra.launcher.get("_target_", "")).endswith("BasicLauncher"):  # its jobs run in this process
                 PREPARED[_prepared_key(task, x64)] = prepared
 

@@ -6,6 +6,9 @@ precheck, before Hydra creates a directory.
 """
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
 from conftest import check_bad_input
 
@@ -150,3 +153,81 @@ def test_every_job_of_a_sweep_is_checked_before_any_runs(tmp_path, monkeypatch, 
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert len(errors) == 1 and "experiment.env.n must be an integer >= 1 and <= 1000000" in errors[0]
     assert not any(tmp_path.iterdir())
+
+
+# ---- issue 32 (round two) begin: nothing lost, nothing silently wrong ------------------------------------------------
+def check_refused(args, message, tmp_path, monkeypatch, capsys, mine: dict):
+    """Run on ``args`` where the user's files ``mine`` (relative path -> content) lie: exit 2, one error line
+    containing ``message``, their files unchanged and nothing else written."""
+    for rel, content in mine.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(content)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args) + ["runner.progress=false"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], err[-2000:]
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
+    assert all((tmp_path / rel).read_text() == content for rel, content in mine.items())
+
+
+NOT_OURS = "was not written by bandits-bench"
+RUN = ATA + ["runner=smoke", "hydra.run.dir=run"]
+SWEEP = ["-m"] + ATA + ["runner=smoke", "experiment.env.n=4,5", "hydra.sweep.dir=sw"]
+USERS_FILES = [  # (args, the user's files, the file the error names)
+    (RUN, {"run/runs.parquet": "my own runs"}, "run/runs.parquet " + NOT_OURS),
+    (RUN + ["runner.resume=true"], {"run/runs.parquet": "my own runs"}, "run/runs.parquet " + NOT_OURS),
+    (RUN, {"run/curves.parquet": "my curves"}, "run/curves.parquet " + NOT_OURS),
+    (RUN + ["runner.resume=true"], {"run/meta.json": '{"mine": true}'}, "run/meta.json " + NOT_OURS),
+    (RUN, {"run/meta.json": "not json"}, "run/meta.json " + NOT_OURS + " (it is not readable JSON"),
+    (RUN + ["hydra.output_subdir=.hydra"], {"run/.hydra/config.yaml": "mine"}, "run/.hydra/config.yaml " + NOT_OURS),
+    (RUN + ["hydra/job_logging=default"], {"run/run.log": "my log"}, "run/run.log " + NOT_OURS),
+    (SWEEP, {"sw/multirun.yaml": "mine: 1"}, "sw/multirun.yaml " + NOT_OURS),
+    (SWEEP + ["runner.resume=true"], {"sw/1/runs.parquet": "mine"}, "sw/1/runs.parquet " + NOT_OURS),
+]
+
+
+@pytest.mark.parametrize("args,mine,message", USERS_FILES, ids=[f"{next(iter(m))} {a[-1]}" for a, m, _ in USERS_FILES])
+def test_a_file_the_suite_did_not_write_is_never_replaced(tmp_path, monkeypatch, capsys, args, mine, message):
+    """The user's runs.parquet (or any file named as one the suite writes, Hydra's included) in the output
+    directory was overwritten: it is refused, naming the file, with or without runner.resume=true."""
+    check_refused(args, message, tmp_path, monkeypatch, capsys, mine)
+
+
+def test_resume_checks_every_file_meta_json_lists(tmp_path, monkeypatch, capsys):
+    """Resume trusted meta.json alone: a truncated or deleted runs.parquet was "skipped (complete results)" and
+    never redone. meta.json now records each file's size and SHA-256 when it is written; resume checks them
+    and redoes a damaged job (the report skips it, saying why)."""
+    from bandits.core.results import load_results, verify_files
+
+    monkeypatch.chdir(tmp_path)
+    args = ATA + ["runner=smoke", "experiment.algorithms=[uta]", "runner.max_horizon=500", f"hydra.run.dir={tmp_path}/r"]
+    main(args)
+    out = tmp_path / "r"
+    meta = json.loads((out / "meta.json").read_text())
+    assert set(meta["files"]) == {"runs.parquet", "curves.parquet"} and verify_files(out, meta) is None
+    runs = (out / "runs.parquet").read_bytes()
+    capsys.readouterr()
+    damages = [
+        ("runs.parquet has 100 bytes, meta.json recorded", lambda: os.truncate(out / "runs.parquet", 100)),
+        ("curves.parquet is missing", lambda: (out / "curves.parquet").unlink()),
+        ("runs.parquet's SHA-256 differs", lambda: (out / "runs.parquet").write_bytes(runs[:-9] + b"x" + runs[-8:])),
+    ]
+    for why, damage in damages:
+        damage()
+        if "SHA" in why:  # the report skips it too
+            warnings = []
+            with pytest.raises(FileNotFoundError):
+                load_results([out], warn=warnings.append)
+            assert len(warnings) == 1 and why in warnings[0]
+        main(args + ["runner.resume=true"])
+        err = capsys.readouterr().err
+        assert f"warning: redoing {out}: {why}" in err and "skipped" not in err, err[-2000:]
+        assert verify_files(out, json.loads((out / "meta.json").read_text())) is None
+        assert (out / "runs.parquet").read_bytes() == runs  # same config, same results
+    main(args + ["runner.resume=true"])
+    assert "skipped (complete results with the same config)" in capsys.readouterr().err
+# ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
