@@ -28,6 +28,7 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 BUILTIN_LAUNCHERS = ("basic", "joblib", "submitit_local", "submitit_slurm")
 HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i", "--version", "--resolve",
                     "--package", "-p", "--shell-completion", "-sc")
+VALUE_FLAGS = ("--config-name", "-cn", "--config-path", "-cp", "--experimental-rerun")
 LOCK = ".bandits-run.lock"
 TOP_LEVEL_KEYS = ("experiment", "runner")  # configs/config.yaml's groups; anything else at the top is a typo
 FAILURE_LOG = "BANDITS_BENCH_FAILURE_LOG"
@@ -60,6 +61,8 @@ def _split_argv(argv: list[str]):
         elif arg in ("-m", "--multirun"):
             multirun = True
             flags.append(arg)
+        elif arg in VALUE_FLAGS:  # a flag and its value
+            flags += [arg, next(it, "")]
         elif arg.startswith("-"):
             flags.append(arg)
         else:
@@ -68,15 +71,31 @@ def _split_argv(argv: list[str]):
 
 
 def _search_dirs(config_dirs: list[str], overrides: list[str]) -> list[Path]:
-    dirs = [Path(d).resolve() for d in config_dirs]
+    dirs = [(f"--config-dir {d}", Path(d).resolve()) for d in config_dirs]
     for o in overrides:
         key, _, value = o.partition("=")
         if key.lstrip("+") == "hydra.searchpath":
             for item in value.strip("[]").split(","):
                 item = item.strip().strip("'\"")
                 if item.startswith("file://"):
-                    dirs.append(Path(item[len("file://"):]).resolve())
-    return dirs + [CONFIG_DIR]
+                    dirs.append((f"hydra.searchpath {item}", Path(item[len("file://"):]).resolve()))
+    for given, d in dirs:
+        if not d.is_dir():
+            raise UsageError(f"{given}: {'not a directory' if d.exists() else 'no such directory'}; it must be a "
+                             f"folder of configs (<dir>/experiment/<name>.yaml)")
+    return [d for _, d in dirs] + [CONFIG_DIR]
+
+
+def check_overrides(overrides: list[str]) -> None:
+    """Every override is key=value (or ~key): a bare word is most often the rest of an unquoted value with spaces."""
+    for i, arg in enumerate(overrides):
+        if "=" in arg or arg.startswith("~"):
+            continue
+        prev = overrides[i - 1] if i and "=" in overrides[i - 1] else None
+        if prev is not None:
+            raise UsageError(f"{arg!r} is not key=value: if it belongs to the value before it (a path with spaces), "
+                             f"quote the whole override for the shell: '{prev} {arg}'")
+        raise UsageError(f"{arg!r} is not an override; write key=value (e.g. experiment=ata/figure3)")
 
 
 def available(group: str, search: list[Path] | None = None) -> list[str]:
@@ -235,15 +254,20 @@ def _prepared_key(container: dict, x64: bool) -> str:
     return json.dumps([container.get("experiment"), container.get("runner"), x64], sort_keys=True, default=str)
 
 
-def check_writable(out: Path) -> None:
-    """The output directory can be created and written (checked before Hydra creates it)."""
-    probe = out
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise UsageError(f"cannot write results to {out}: {probe} is not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write results to {out}: {probe} is not writable")
+def check_writable(out: Path, what: str = "results", hint: str = "") -> None:
+    """The directory ``out`` can be created and written (checked before anything writes there); one line
+    (``UsageError``) naming the reason otherwise: a file in the way, no permission, a name too long, ..."""
+    hint = f"; {hint}" if hint else ""
+    try:
+        probe = Path(os.path.abspath(out))
+        while not probe.exists():
+            probe = probe.parent
+        if not probe.is_dir():
+            raise UsageError(f"cannot write {what} to {out}: {probe} is not a directory{hint}")
+        if not os.access(probe, os.W_OK | os.X_OK):
+            raise UsageError(f"cannot write {what} to {out}: {probe} is not writable{hint}")
+    except OSError as e:
+        raise UsageError(f"cannot write {what} to {out}: {e.strerror or e}{hint}") from None
 
 
 NOT_OURS = ("the suite never replaces a file it did not write: move it, or choose another output directory "
@@ -328,6 +352,7 @@ def precheck(argv: list[str]) -> None:
     from omegaconf import OmegaConf
 
     config_dirs, multirun, _, overrides = _split_argv(argv)
+    check_overrides(overrides)
     search = _search_dirs(config_dirs, overrides)
     precheck_argv(overrides, search)
     extra = [f"hydra.searchpath=[{','.join('file://' + str(d) for d in search[:-1])}]"] \

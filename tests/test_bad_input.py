@@ -231,3 +231,89 @@ def test_resume_checks_every_file_meta_json_lists(tmp_path, monkeypatch, capsys)
     main(args + ["runner.resume=true"])
     assert "skipped (complete results with the same config)" in capsys.readouterr().err
 # ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
+
+
+# ---- issue 32 (round two) begin: the CLI's file-system and command-line failures, one line each -----------------------
+BAD_ARGV = [  # (arguments, message): argv and file-system problems, found before anything is composed
+    (["--config-dir", "no/such/folder"] + ATA, "--config-dir no/such/folder: no such directory"),
+    (["--config-dir=afile"] + ATA, "--config-dir afile: not a directory"),
+    (ATA + ["hydra.searchpath=[file://no/such/folder]"], "hydra.searchpath file://no/such/folder: no such directory"),
+    (ATA + ["hydra.run.dir=my", "results"], "'results' is not key=value: if it belongs to the value before it (a path "
+                                            "with spaces), quote the whole override for the shell: "
+                                            "'hydra.run.dir=my results'"),
+    (["results"] + ATA, "'results' is not an override; write key=value"),
+    (ATA + ["hydra.run.dir=afile/run"], "cannot write results to afile/run"),
+    (ATA + ["hydra.run.dir=" + "x" * 300 + "/run"], "File name too long"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_ARGV, ids=[" ".join(a)[:60] for a, _ in BAD_ARGV])
+def test_bad_command_line_or_output_path_is_one_line(tmp_path, monkeypatch, capsys, args, message):
+    check_refused(args + ["runner=smoke"], message, tmp_path, monkeypatch, capsys, {"afile": "a file"})
+
+
+def _result_dir(path):
+    """A small result directory as the suite writes it (the report's checks below come before reading it)."""
+    import pandas as pd
+
+    from bandits.core.results import write_results
+
+    runs = pd.DataFrame({"algorithm": ["uta"], "env": ["e"], "seed": [0], "experiment": ["ata/figure3"],
+                         "runtime": [1.0]})
+    write_results(path, runs, None, {"experiment": {"name": "ata/figure3", "paper": "ata"}, "config": {}})
+    return path
+
+
+def _read_only(monkeypatch, folder):
+    """Make ``folder`` read-only. Root writes anyway: then ``os.access`` is made to answer as for any other user,
+    from the mode bits (what the report checks; root's own writes would succeed, as they should)."""
+    folder.chmod(0o555)
+    if os.geteuid() == 0:
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode, **kw: real(p, mode, **kw) and not (
+            mode & os.W_OK and not os.stat(p).st_mode & 0o200))
+
+
+REPORT_BAD = [  # (arguments relative to tmp_path, message)
+    (["res", "--figures", "afile"], "cannot write figures to afile: "),
+    (["res", "--paper", "afile"], "cannot write tables to afile: "),
+    (["res", "--figures", "afile/figs"], "is not a directory; choose where they go with --figures"),
+    (["res", "--paper", "p" * 300 + "/x"], "cannot write tables to"),
+    (["res"], "res/figures: "),  # a read-only results folder (below)
+    (["res", "--figures", "out/figs", "--paper", "ro/tables"], "cannot write tables to ro/tables: "),
+    (["nowhere"], "no such result directory: nowhere"),
+    (["empty"], "no complete result directories"),
+    (["damaged"], "no complete result directories"),
+]
+
+
+@pytest.mark.parametrize("args,message", REPORT_BAD, ids=[" ".join(a)[:50] for a, _ in REPORT_BAD])
+def test_report_bad_input_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, args, message):
+    """bandits-bench-report with --figures naming a file, or on a read-only results folder, failed with a
+    traceback after reading everything; now the places it writes are checked first."""
+    from experiments.report import main as report_main
+
+    monkeypatch.chdir(tmp_path)
+    _result_dir(tmp_path / "res")
+    (tmp_path / "afile").write_text("mine")
+    (tmp_path / "empty").mkdir()
+    damaged = _result_dir(tmp_path / "damaged")
+    os.truncate(damaged / "runs.parquet", 10)
+    (tmp_path / "ro").mkdir()
+    _read_only(monkeypatch, tmp_path / "ro")
+    if args == ["res"]:
+        _read_only(monkeypatch, tmp_path / "res")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            report_main(args)
+    finally:
+        for d in ("ro", "res"):
+            (tmp_path / d).chmod(0o755)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], err[-2000:]
+    assert "Traceback" not in err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
+# ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
