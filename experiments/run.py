@@ -15,23 +15,30 @@ its one-line reason is collected and printed at the end of the sweep (exit 1).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import re
+import shlex
 import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from experiments import processes
+
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 BUILTIN_LAUNCHERS = ("basic", "joblib", "submitit_local", "submitit_slurm")
 HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i", "--version", "--resolve",
                     "--package", "-p", "--shell-completion", "-sc")
-VALUE_FLAGS = ("--config-name", "-cn", "--config-path", "-cp", "--experimental-rerun")
+VALUE_FLAGS = ("--config-name", "-cn", "--config-path", "-cp", "--experimental-rerun", "--cfg", "-c", "--package",
+               "-p")  # Hydra's flags that take a value (``--info`` may: one of INFO_CHOICES)
+INFO_CHOICES = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
 LOCK = ".bandits-run.lock"
 TOP_LEVEL_KEYS = ("experiment", "runner")  # configs/config.yaml's groups; anything else at the top is a typo
-FAILURE_LOG = "BANDITS_BENCH_FAILURE_LOG"
+JOURNAL = "BANDITS_BENCH_JOURNAL"
 # Jobs the precheck has prepared, by ``_prepared_key``: a job that the basic launcher runs in this process takes its
 # plan from here instead of building its problems and simulations (comparators, lower bounds) a second time.
 PREPARED: dict = {}
@@ -45,24 +52,27 @@ class UsageError(Exception):
 
 # ----------------------------------------------------------------------------- argv
 def _split_argv(argv: list[str]):
-    """(config dirs from --config-dir/-cd, multirun?, Hydra flags, overrides)."""
+    """(config dirs from --config-dir/-cd, multirun?, Hydra flags (with their values), overrides)."""
     dirs, flags, overrides, multirun = [], [], [], False
-    it = iter(argv)
-    for arg in it:
+    i = 0
+    while i < len(argv):
+        arg, nxt = argv[i], (argv[i + 1] if i + 1 < len(argv) else None)
+        i += 1
         if arg in ("--config-dir", "-cd"):
-            d = next(it, None)
-            if d is None:
+            if nxt is None:
                 raise UsageError(f"{arg} needs a directory")
-            dirs.append(d)
-            flags += [arg, d]
+            dirs.append(nxt)
+            flags += [arg, nxt]
+            i += 1
         elif arg.startswith("--config-dir="):
             dirs.append(arg.split("=", 1)[1])
             flags.append(arg)
         elif arg in ("-m", "--multirun"):
             multirun = True
             flags.append(arg)
-        elif arg in VALUE_FLAGS:  # a flag and its value
-            flags += [arg, next(it, "")]
+        elif arg in VALUE_FLAGS or (arg in ("--info", "-i") and nxt in INFO_CHOICES):  # a flag and its value
+            flags += [arg] + ([nxt] if nxt is not None else [])
+            i += 1
         elif arg.startswith("-"):
             flags.append(arg)
         else:
@@ -346,8 +356,9 @@ def check_sweep_dir(sweep: Path) -> None:
         raise UsageError(f"{path} was not written by bandits-bench; {NOT_OURS}")
 
 
-def precheck(argv: list[str]) -> None:
-    """Compose and check every job of the command before any of them runs."""
+def precheck(argv: list[str]) -> dict:
+    """Compose and check every job of the command before any of them runs. Returns where they write:
+    {"jobs": number of jobs, "out": the first job's directory, "sweep": the sweep directory or None}."""
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
@@ -381,6 +392,9 @@ def precheck(argv: list[str]) -> None:
             check_output_dir(out, task, runner.resume, names=hydra_written(cfg, job_ov), warn=lambda m: None)
             if str(cfg.hydra.launcher.get("_target_", "")).endswith("BasicLauncher"):  # its jobs run in this process
                 PREPARED[_prepared_key(task, x64)] = prepared
+            if num == 0:
+                where = {"jobs": len(jobs), "out": out, "sweep": Path(cfg.hydra.sweep.dir) if multirun else None}
+    return where
 
 
 def plan_preset(preset: str, overrides=(), warn=None):
@@ -408,11 +422,20 @@ def _wants_x64(cfg) -> bool:
         return False
 
 
-def _record_failure(out_dir: str, msg: str):
-    path = os.environ.get(FAILURE_LOG)
+def _journal(out_dir, status: str, msg: str = ""):
+    """One line per finished job (status: done, skipped or failed) in the command's journal: the main process
+    reads it at the end (failures) or on Ctrl-C (what finished), whichever process ran the job."""
+    path = os.environ.get(JOURNAL)
     if path:
-        with open(path, "a") as f:
-            f.write(json.dumps({"dir": out_dir, "error": msg}) + "\n")
+        with contextlib.suppress(OSError), open(path, "a") as f:
+            f.write(json.dumps({"dir": str(out_dir), "status": status, "error": msg}) + "\n")
+
+
+def _read_journal(path) -> list[dict]:
+    try:
+        return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    except (OSError, ValueError):
+        return []
 
 
 def job(cfg) -> str | None:
@@ -420,15 +443,24 @@ def job(cfg) -> str | None:
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import OmegaConf
 
-    from bandits.core.experiment import ConfigError
-    from bandits.core.registry import UnknownNameError
-
     quiet_jax_logs()
     out = Path(HydraConfig.get().runtime.output_dir)
     multirun = HydraConfig.get().mode.name == "MULTIRUN"
     container = OmegaConf.to_container(cfg, resolve=True)
     created = not any(out.iterdir()) if out.is_dir() else True
     lock = out / LOCK
+    processes.ACTIVE.update(out=out, lock=None, created=created)  # what an interruption cleans up
+    processes.guard_worker()  # a sweep's worker (other launchers than joblib's) ends with its parent
+    try:
+        return _job(cfg, out, multirun, container, created, lock)
+    finally:
+        processes.ACTIVE.clear()
+
+
+def _job(cfg, out: Path, multirun: bool, container: dict, created: bool, lock: Path) -> str | None:
+    from bandits.core.experiment import ConfigError
+    from bandits.core.registry import UnknownNameError
+
     try:
         import jax
 
@@ -439,6 +471,7 @@ def job(cfg) -> str | None:
         paper, spec, runner, plan = prepared or prepare(cfg, warn=lambda msg: None)  # the precheck has warned
         if check_output_dir(out, container, runner.resume) == "skip":
             print(f"skipped (complete results with the same config): {out}", file=sys.stderr)
+            _journal(out, "skipped")
             return str(out)
         out.mkdir(parents=True, exist_ok=True)
         try:
@@ -448,12 +481,15 @@ def job(cfg) -> str | None:
                 raise UsageError(f"{out} is in use by a live run ({lock})") from None
             lock.unlink(missing_ok=True)  # a killed run's lock
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        processes.ACTIVE["lock"] = lock
         with os.fdopen(fd, "w") as f:
             f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
     except (ConfigError, UnknownNameError, UsageError) as e:
         return _job_failed(str(e), out, created, None, multirun, status=2)
     try:
-        return _run_job(cfg, paper, spec, runner, plan, out, container)
+        done = _run_job(cfg, paper, spec, runner, plan, out, container)
+        _journal(out, "done")
+        return done
     except (FloatingPointError, ValueError, MemoryError) as e:  # NaN/inf metrics, invalid actions, buffers
         # that would not fit, late checks: their message says it all
         return _job_failed(str(e), out, created, lock, multirun, status=1)
@@ -480,8 +516,8 @@ def _job_failed(msg: str, out: Path, created: bool, lock: Path | None, multirun:
                 d.rmdir()
             except OSError:
                 pass
+    _journal(out, "failed", msg)
     if multirun:
-        _record_failure(str(out), msg)
         return None
     sys.exit(status)
 
@@ -537,32 +573,78 @@ def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
 
 # ----------------------------------------------------------------------------- entry point
 def main(argv: list[str] | None = None):
-    import hydra
-
     argv = sys.argv[1:] if argv is None else list(argv)
     quiet_jax_logs()
-    if not any(a in HYDRA_INFO_FLAGS or a.startswith(("--cfg=", "--package=")) for a in argv):
-        from bandits.core.experiment import ConfigError
-        from bandits.core.registry import UnknownNameError
-
-        try:
-            precheck(argv)
-        except (UsageError, ConfigError, UnknownNameError) as e:
-            _fail_line(str(e))
-    fd, failures = tempfile.mkstemp(prefix="bandits-bench-failures-", suffix=".jsonl")
-    os.close(fd)
-    os.environ[FAILURE_LOG] = failures
-    sys.argv = [sys.argv[0]] + argv
     try:
-        hydra.main(version_base=None, config_path=str(CONFIG_DIR), config_name="config")(job)()
-        lines = [json.loads(line) for line in Path(failures).read_text().splitlines() if line.strip()]
+        fd, journal = tempfile.mkstemp(prefix="bandits-bench-journal-", suffix=".jsonl")
+        os.close(fd)
+    except OSError as e:
+        _fail_line(f"cannot create a temporary file ({e.strerror or e}); set TMPDIR to a writable folder")
+    os.environ[JOURNAL] = journal
+    processes.mark_main()  # a sweep's workers end when this process does (kill -9 included)
+    processes.use_guarded_loky()
+    processes.quiet_helpers()
+    state = {"argv": argv, "where": None}
+    try:
+        with processes.interruptible(lambda signum: _interrupted(state, journal)):
+            _main(argv, state)
+        lines = [f for f in _read_journal(journal) if f["status"] == "failed"]
     finally:
-        Path(failures).unlink(missing_ok=True)
+        Path(journal).unlink(missing_ok=True)
     if lines:
         print(f"bandits-bench: {len(lines)} job(s) failed; the others' results are kept:", file=sys.stderr)
         for f in lines:
             print(f"  {f['dir']}: {f['error']}", file=sys.stderr)
         sys.exit(1)
+
+
+def _main(argv: list[str], state: dict):
+    import hydra
+
+    try:  # Hydra's parser wants its flags before the overrides (``a=1 -m`` fails with its usage text)
+        _, _, flags, overrides = _split_argv(argv)
+    except UsageError as e:
+        _fail_line(str(e))
+    argv = flags + overrides
+    if not any(a in HYDRA_INFO_FLAGS or a.startswith(("--cfg=", "--package=")) for a in argv):
+        from bandits.core.experiment import ConfigError
+        from bandits.core.registry import UnknownNameError
+
+        try:
+            where = precheck(argv)
+        except (UsageError, ConfigError, UnknownNameError) as e:
+            _fail_line(str(e))
+        argv = argv + _pinned_dirs(argv, where)  # Hydra writes where the precheck looked (and a resume will)
+        state.update(argv=argv, where=where)
+    sys.argv = [sys.argv[0]] + argv
+    hydra.main(version_base=None, config_path=str(CONFIG_DIR), config_name="config")(job)()
+
+
+def _pinned_dirs(argv: list[str], where: dict) -> list[str]:
+    """``hydra.run.dir=<dir>`` (``hydra.sweep.dir`` for a sweep) as the precheck resolved it, unless given:
+    a default directory holds the time it was resolved at."""
+    key, value = ("hydra.sweep.dir", where["sweep"]) if where["sweep"] is not None else ("hydra.run.dir", where["out"])
+    if any(a.lstrip("+").startswith(key + "=") for a in argv):
+        return []
+    value = str(value)
+    if not re.fullmatch(r"[\w./+~@ -]+", value):  # Hydra's quoting for anything else
+        value = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return [f"{key}={value}"]
+
+
+def _interrupted(state: dict, journal: str):
+    """Ctrl-C: one line (what finished, the command that resumes), exit status 130."""
+    finished = [f for f in _read_journal(journal) if f["status"] in ("done", "skipped")]
+    with contextlib.suppress(OSError):
+        os.unlink(journal)
+    where = state["where"]
+    if where is None:
+        processes.end_now(130, "bandits-bench: interrupted before any job ran; nothing was written")
+    args = [a for a in state["argv"] if not a.startswith("runner.resume=")] + ["runner.resume=true"]
+    place = where["sweep"] or where["out"]
+    kept = f"their results kept in {place}" if finished else f"no results in {place}"
+    processes.end_now(130, f"bandits-bench: interrupted: {len(finished)} of {where['jobs']} job(s) finished ({kept});"
+                           f" resume with: bandits-bench {' '.join(shlex.quote(a) for a in args)}")
 
 
 if __name__ == "__main__":

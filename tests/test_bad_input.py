@@ -6,6 +6,7 @@ precheck, before Hydra creates a directory.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -204,7 +205,8 @@ def test_resume_checks_every_file_meta_json_lists(tmp_path, monkeypatch, capsys)
     from bandits.core.results import load_results, verify_files
 
     monkeypatch.chdir(tmp_path)
-    args = ATA + ["runner=smoke", "experiment.algorithms=[uta]", "runner.max_horizon=500", f"hydra.run.dir={tmp_path}/r"]
+    args = ATA + ["runner=smoke", "experiment.algorithms=[uta]", "runner.max_horizon=500",
+                  f"hydra.run.dir={tmp_path}/r"]
     main(args)
     out = tmp_path / "r"
     meta = json.loads((out / "meta.json").read_text())
@@ -233,7 +235,7 @@ def test_resume_checks_every_file_meta_json_lists(tmp_path, monkeypatch, capsys)
 # ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
 
 
-# ---- issue 32 (round two) begin: the CLI's file-system and command-line failures, one line each -----------------------
+# ---- issue 32 (round two) begin: the CLI's file-system and command-line failures, one line each ----------------------
 BAD_ARGV = [  # (arguments, message): argv and file-system problems, found before anything is composed
     (["--config-dir", "no/such/folder"] + ATA, "--config-dir no/such/folder: no such directory"),
     (["--config-dir=afile"] + ATA, "--config-dir afile: not a directory"),
@@ -316,4 +318,212 @@ def test_report_bad_input_is_one_line_and_writes_nothing(tmp_path, monkeypatch, 
     assert len(errors) == 1 and message in errors[0], err[-2000:]
     assert "Traceback" not in err
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
+# ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
+
+
+# ---- issue 32 (round two) begin: a plugin's invalid actions fail its job (one line: the algorithm, the round) --------
+NAN_SCORES = '''
+"""An ATA plugin whose scores turn NaN after two rounds: its allocations then lose tasks."""
+import jax.numpy as jnp
+from bandits.allocation.algorithms import ALGORITHMS, policy_algorithm
+from bandits.allocation.lcb_policy import lcb_policy
+
+def nan_scores(budget):
+    return lcb_policy(lambda totals, counts, k: jnp.where(k > 2, jnp.nan, -jnp.inf) * jnp.ones_like(totals), budget)
+
+if "nan_scores" not in ALGORITHMS:
+    ALGORITHMS.add("nan_scores", policy_algorithm(nan_scores))
+'''
+ADVISOR_OUTSIDE = '''
+"""An M-LCB plugin that names expert K (there is none) as its advisor from round 5 on."""
+import jax.numpy as jnp
+from bandits.core.experiment import Algorithm
+from bandits.core.types import Policy
+from bandits.experts.environment import ExpertAction
+from bandits.experts.paper import ALGORITHMS
+
+def build(known):
+    K = known.bound.scale.shape[0]
+    select = lambda s, noise, t, k: ExpertAction(train=jnp.arange(K) < k.budget,
+                                                 advisor=jnp.where(t >= 4, K, 0).astype(jnp.int32))
+    return Policy(init=lambda k: jnp.int32(0), select=select, update=lambda s, a, obs, k: s)
+
+if "advise_outside" not in ALGORITHMS:
+    ALGORITHMS.add("advise_outside", Algorithm(build))
+'''
+TAKE_ALL = '''
+"""A submodular plugin that plays every element, whatever the matroid allows."""
+import jax.numpy as jnp
+from bandits.core.experiment import Algorithm
+from bandits.core.types import Policy
+from bandits.submodular.instances import Act
+from bandits.submodular.paper import ALGORITHMS
+
+def build(known):
+    select = lambda s, noise, t, k: Act(mask=jnp.ones(k.n, bool), calls=jnp.zeros(()), inner=None)
+    return Policy(init=lambda k: jnp.int32(0), select=select, update=lambda s, a, f, k: s)
+
+if "take_all" not in ALGORITHMS:
+    ALGORITHMS.add("take_all", Algorithm(build))
+'''
+PLUGIN_ACTIONS = [  # (plugin module, its source, the command, the error line)
+    ("nan_scores_plugin", NAN_SCORES, ATA + ["experiment.algorithms=[ata,nan_scores]"],
+     "algorithm 'nan_scores' on exponential[2*i] n=20 B=5: invalid action at round 3 (seed 0): it violates 'units "
+     "sum to the budget B'; nothing is stored"),
+    ("advisor_plugin", ADVISOR_OUTSIDE, ["experiment=mlcb/figure2", "experiment.budgets=[2]",
+                                          "experiment.algorithms=[advise_outside]"],
+     "algorithm 'advise_outside' on glm K=4 M=2: invalid action at round 5 (seed 0): it violates 'the advisor "
+     "within 0..3'"),
+    ("take_all_plugin", TAKE_ALL, ["experiment=submodular/rate_T", "experiment.family=coverage", "experiment.n=8",
+                                   "experiment.k=2", "experiment.algorithms=[take_all]"],
+     "algorithm 'take_all' on coverage iid n=8 k=2: invalid action at round 1 (seed 0): it violates 'the set is "
+     "independent in the matroid"),
+]
+
+
+@pytest.mark.parametrize("module,source,args,message", PLUGIN_ACTIONS, ids=[m for m, *_ in PLUGIN_ACTIONS])
+def test_a_plugins_invalid_actions_fail_its_job_and_nothing_is_stored(tmp_path, monkeypatch, capsys, module,
+                                                                      source, args, message):
+    """An ATA plugin returning NaN scores had its results stored, with negative proxy regret. Each paper's
+    environment now says what a valid action is (``Environment.validate``) and the runner checks every action
+    once per chunk: the job fails with one line naming the algorithm and the first invalid round, exit 1."""
+    import sys
+
+    from bandits.core.experiment import discover_papers
+
+    papers = discover_papers()
+    for name in papers.names():  # the plugin's registration is undone after the test (others list the choices)
+        monkeypatch.setattr(papers.get(name).algorithms, "_items", dict(papers.get(name).algorithms._items))
+    monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.delitem(sys.modules, module)  # (restored as absent: the next import reads the file again)
+    (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(args + [f"+experiment.plugins=[{module}]", "runner=smoke", f"hydra.run.dir={tmp_path}/run",
+                     "runner.progress=false"])
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], err[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "__pycache__") == [f"{module}.py"], \
+        "something was stored"
+# ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
+
+
+# ---- issue 32 (round two) begin: Ctrl-C and a killed main process ----------------------------------------------------
+def _start(args, cwd):
+    """The console script in its own process group (as a terminal runs it), its stderr to a file."""
+    import subprocess
+
+    from conftest import tool_command
+
+    err = open(cwd / "stderr.txt", "w")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(tool_command("bandits-bench") + args, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=err, start_new_session=True)
+
+
+def _wait_for(condition, timeout=240.0, proc=None):
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return True
+        if proc is not None and proc.poll() is not None:
+            return False
+        time.sleep(0.1)
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended (nobody reaped it yet)
+    except OSError:
+        return False
+
+
+def _lock_pids(root):
+    pids = []
+    for lock in root.rglob(".bandits-run.lock"):
+        with contextlib.suppress(OSError, ValueError):
+            pids.append(json.loads(lock.read_text())["pid"])
+    return pids
+
+
+LONG = ["experiment=ata/figure3", "experiment.algorithms=[uta]", "experiment.seeds=16", "runner.progress=false"]
+
+
+def test_ctrl_c_ends_a_run_with_one_line_and_status_130(tmp_path):
+    """Ctrl-C printed a traceback (or nothing until XLA's batch ended): one line, what finished and the command
+    that resumes, exit status 130; the run's directory is gone (it held nothing)."""
+    import signal
+
+    proc = _start(LONG + ["experiment.horizon=500000000", "hydra.run.dir=run"], tmp_path)
+    try:
+        assert _wait_for(lambda: (tmp_path / "run" / ".bandits-run.lock").exists(), proc=proc), \
+            (tmp_path / "stderr.txt").read_text()[-2000:]
+        os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: the whole process group
+        assert proc.wait(timeout=60) == 130
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    err = (tmp_path / "stderr.txt").read_text()
+    lines = [line for line in err.splitlines() if "interrupted" in line]
+    assert "Traceback" not in err and len(lines) == 1, err[-3000:]
+    assert lines[0].startswith("bandits-bench: interrupted: 0 of 1 job(s) finished (no results in run); resume "
+                               "with: bandits-bench ") and lines[0].endswith("hydra.run.dir=run runner.resume=true")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stderr.txt"]
+
+
+def test_ctrl_c_ends_a_sweep_and_its_workers_keeping_what_finished(tmp_path):
+    """A joblib sweep: job 0 finishes, jobs 1 and 2 run in the workers when Ctrl-C comes. One line (1 of 3
+    finished, the resume command), status 130, the workers end, job 0's results are kept, nothing else."""
+    import signal
+
+    from bandits.core.results import verify_files
+
+    sweep = ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "experiment.horizon=1000,500000000,500000000",
+             "hydra.sweep.dir=sw"]
+    proc = _start(LONG + sweep, tmp_path)
+    try:
+        running = lambda: (tmp_path / "sw" / "0" / "meta.json").exists() and len(_lock_pids(tmp_path / "sw")) == 2
+        assert _wait_for(running, proc=proc), (tmp_path / "stderr.txt").read_text()[-2000:]
+        workers = _lock_pids(tmp_path / "sw")
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+        assert _wait_for(lambda: not any(map(_alive, workers)), timeout=30), "a worker outlived the sweep"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    err = (tmp_path / "stderr.txt").read_text()
+    lines = [line for line in err.splitlines() if "interrupted" in line]
+    assert "Traceback" not in err and "Warning" not in err and len(lines) == 1, err[-3000:]
+    assert "interrupted: 1 of 3 job(s) finished (their results kept in sw); resume with: bandits-bench -m " \
+        in lines[0] and lines[0].endswith("hydra.sweep.dir=sw runner.resume=true"), lines[0]
+    assert verify_files(tmp_path / "sw" / "0", json.loads((tmp_path / "sw" / "0" / "meta.json").read_text())) is None
+    assert sorted(p.name for p in (tmp_path / "sw").iterdir()) == ["0", "multirun.yaml"]
+
+
+def test_workers_end_when_the_sweeps_main_process_is_killed(tmp_path):
+    """kill -9 of a sweep's main process orphaned its joblib workers: they finished their jobs and blocked a
+    resume with "in use by a live run". Each worker now ends as soon as its parent is gone, leaving no lock."""
+    import signal
+
+    sweep = ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "experiment.env.n=4,5,6",
+             "experiment.horizon=500000000", "hydra.sweep.dir=sw"]
+    proc = _start(LONG + sweep, tmp_path)
+    try:
+        assert _wait_for(lambda: len(_lock_pids(tmp_path / "sw")) == 2, proc=proc), \
+            (tmp_path / "stderr.txt").read_text()[-2000:]
+        workers = _lock_pids(tmp_path / "sw")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert _wait_for(lambda: not any(map(_alive, workers)), timeout=30), "orphaned workers still run"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert not list((tmp_path / "sw").rglob(".bandits-run.lock"))
+    assert sorted(p.name for p in (tmp_path / "sw").iterdir()) == ["multirun.yaml"]  # nothing of theirs is left
 # ---- issue 32 (round two) end ----------------------------------------------------------------------------------------

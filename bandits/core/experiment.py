@@ -37,7 +37,7 @@ from .ranges import (INT32_MAX, MAX_CHUNK, MAX_HORIZON, UINT32_MAX, WHY_ROUNDS, 
                      check_ranges, finite_float, ranged, strict_int)  # (ConfigError, finite_float: re-exported)
 from .registry import Registry
 from .results import curves_frame, runs_frame
-from .runner import RunConfig, available_memory, run_fixed_horizon, run_until_stopped
+from .runner import InvalidActionError, RunConfig, available_memory, run_fixed_horizon, run_until_stopped
 from .types import Environment, Simulation, interact
 
 PyTree = Any
@@ -291,14 +291,17 @@ def run_experiment(plan: Plan, log=None, extra_columns: Mapping[str, Any] | None
                    **(extra_columns or {})}
         log(f"[{spec.name}] {name} on {problem.label}: {len(seeds)} seeds x {cfg.horizon} rounds"
             f"{' (cap)' if paper.mode == 'stopping' else ''}")
+        try:
+            res = run_fixed_horizon(sim, seeds, cfg, plan.grid, label=f"{name} {problem.label}") \
+                if paper.mode == "fixed" else run_until_stopped(sim, seeds, cfg)
+        except InvalidActionError as e:  # the environment's ActionCheck refused an action: name who played it
+            raise InvalidActionError(f"algorithm {name!r} on {problem.label}: {e}") from None
         if paper.mode == "fixed":
-            res = run_fixed_horizon(sim, seeds, cfg, plan.grid, label=f"{name} {problem.label}")
             metrics = {**res.metrics, **shared}
             curves.append(curves_frame(name, problem.label, seeds, plan.grid, metrics, columns))
             runs.append(runs_frame(name, problem.label, seeds, {k: v[:, -1] for k, v in metrics.items()},
                                    {**columns, "t": cfg.horizon}))
         else:
-            res = run_until_stopped(sim, seeds, cfg)
             final = {"tau": res.stopping_time.astype(np.float64), **res.metrics}
             runs.append(runs_frame(name, problem.label, seeds, final,
                                    {**columns, "censored": ~res.stopped, "cap": cfg.horizon}))
@@ -324,6 +327,7 @@ def _nbytes(tree) -> int:
 class MemoryNeed(NamedTuple):
     frames: int  # host bytes of the stored frames (rows x ~128 bytes)
     batch: int  # bytes of the largest batch in flight: carries (in, out, temporaries), a chunk's draws, curves
+    #             (the runner checks XLA's own count after compiling: a step's temporaries, a chunk's actions)
     width: int  # that batch's width (seeds)
     job: str  # "<algorithm> on <problem>" of that batch
 

@@ -14,6 +14,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Dict, Iterable, Mapping
 
@@ -22,6 +23,11 @@ import pandas as pd
 
 RESULT_FILES = ("runs.parquet", "curves.parquet", "meta.json")
 WRITER = "bandits-bench"  # meta.json's "written_by": the suite's own results (the files it lists are its own)
+# Held while results are written (all of a directory's renames) and while a temporary file exists: a process
+# that must end now (Ctrl-C, its parent gone) takes it first, so it leaves whole results or none, and no
+# temporary file (``PENDING``: the temporary files being written).
+WRITE_LOCK = threading.RLock()
+PENDING: set = set()
 
 
 def curves_frame(algorithm: str, env: str, seeds: np.ndarray, grid: np.ndarray,
@@ -116,18 +122,22 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600: results are shared files
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with WRITE_LOCK:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        PENDING.add(tmp)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600: results are shared files
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        finally:
+            PENDING.discard(tmp)
     return path
 
 
@@ -172,8 +182,9 @@ def write_results(out_dir: str | os.PathLike, runs: pd.DataFrame, curves: pd.Dat
         payloads[name] = buf.getvalue()
     files = {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in payloads.items()}
     payloads["meta.json"] = strict_json({**meta, "written_by": WRITER, "files": files}).encode()
-    for name in [n for n, _ in frames] + ["meta.json"]:  # meta.json last
-        atomic_write_bytes(out / name, payloads[name])
+    with WRITE_LOCK:  # a directory's files all renamed, or none
+        for name in [n for n, _ in frames] + ["meta.json"]:  # meta.json last
+            atomic_write_bytes(out / name, payloads[name])
     return out
 
 

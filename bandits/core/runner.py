@@ -211,6 +211,8 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
     grid_padded = jnp.asarray(np.append(grid, -1), dtype=jnp.int32)  # sentinel after the last point
     report = _chunk_progress(label + (": " if label else ""), n_chunks) if cfg.progress and n_chunks >= 100 else None
 
+    checked = sim.step_seen is not None
+
     def per_seed(seed_key):
         carry = sim.init(jax.random.fold_in(seed_key, streams.INIT))
         buf = {k: jnp.zeros((G,) + v.shape, v.dtype) for k, v in shapes.items()}
@@ -222,7 +224,7 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
                 carry, buf, g = state
                 j, noise_t = xs
                 t = c * chunk + j
-                new = sim.step(carry, noise_t, t)
+                new, seen = sim.step_seen(carry, noise_t, t) if checked else (sim.step(carry, noise_t, t), None)
                 if ragged:  # only the last chunk can run past the horizon
                     new = jax.tree.map(lambda a, b: jnp.where(t < horizon, a, b), new, carry)
                 hit = t + 1 == grid_padded[g]
@@ -233,19 +235,56 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
                     return {k: buf[k].at[g].set(m[k]) for k in buf}, g + 1
 
                 buf, g = lax.cond(hit, record, lambda a: a, (buf, g))
-                return (new, buf, g), None
+                return (new, buf, g), seen  # what this round's action showed the check
 
-            state, _ = lax.scan(round_body, state, (jnp.arange(chunk, dtype=jnp.int32), noise))
+            carry, buf, g, bad = state
+            rounds = jnp.arange(chunk, dtype=jnp.int32)
+            (carry, buf, g), played = lax.scan(round_body, (carry, buf, g), (rounds, noise))
+            if checked:  # once per chunk: its actions checked at once
+                codes = jnp.where(c * chunk + rounds < horizon, jax.vmap(sim.invalid)(played), 0)
+                bad = _first_invalid(bad, codes, c * chunk)
             _maybe_report(report, c, n_chunks)
-            return state, None
+            return (carry, buf, g, bad), None
 
-        (carry, buf, g), _ = lax.scan(chunk_body, (carry, buf, jnp.int32(0)), jnp.arange(n_chunks, dtype=jnp.int32))
-        return buf
+        bad = _no_invalid() if checked else None
+        (carry, buf, g, bad), _ = lax.scan(chunk_body, (carry, buf, jnp.int32(0), bad),
+                                           jnp.arange(n_chunks, dtype=jnp.int32))
+        return buf, bad
 
     run_batch = jax.jit(jax.vmap(per_seed, axis_name=SEED_AXIS))
     # the same simulation on the same grid compiles once per batch shape (report: a live progress callback)
     cache_key = None if report is not None else (sim, horizon, chunk, tuple(grid.tolist()))
-    return _run_batches(run_batch, seeds, cfg, grid=grid, cache_key=cache_key)
+    return _run_batches(run_batch, seeds, cfg, grid=grid, cache_key=cache_key, conditions=sim.conditions)
+
+
+# ----------------------------------------------------------------------------- invalid actions
+def _no_invalid():
+    """(first invalid round, 0-based, or -1; the condition it broke, 1-based, or 0)."""
+    return jnp.int32(-1), jnp.int32(0)
+
+
+class InvalidActionError(ValueError):
+    """A policy played an action its environment's ``ActionCheck`` refuses: the job fails, nothing is stored."""
+
+
+def _first_invalid(bad, codes, start):
+    """Once per chunk, vectorised over its rounds: keep the seed's first invalid round (``codes``: each round's
+    code, 0 if valid; the chunk starts at round ``start``)."""
+    hit = codes != 0
+    first = jnp.argmax(hit)
+    new = (hit.any()) & (bad[0] < 0)
+    return (jnp.where(new, start + first, bad[0]).astype(jnp.int32), jnp.where(new, codes[first], bad[1]))
+
+
+def _raise_invalid(rounds: np.ndarray, codes: np.ndarray, seeds: np.ndarray, conditions: tuple):
+    """One line for the earliest invalid action over the seeds (ties: the first seed), if any."""
+    rounds = np.asarray(rounds)
+    if (rounds < 0).all():
+        return
+    i = int(np.argmin(np.where(rounds < 0, np.iinfo(np.int64).max, rounds)))
+    what = conditions[int(codes[i]) - 1] if 0 < int(codes[i]) <= len(conditions) else "a condition"
+    raise InvalidActionError(f"invalid action at round {int(rounds[i]) + 1} (seed {int(seeds[i])}): it violates "
+                             f"'{what}'; nothing is stored")
 
 
 def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
@@ -270,21 +309,29 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
     def slot_init(seed_key):
         return sim.init(jax.random.fold_in(seed_key, streams.INIT))
 
+    checked = sim.step_seen is not None
+
     def slot_chunk(carry, t, done, seed_key):
-        """Advance one slot by one chunk of rounds from t (a multiple of ``chunk`` while running)."""
+        """Advance one slot by one chunk of rounds from t (a multiple of ``chunk`` while running); also the
+        slot's first invalid action in this chunk (round from its own start, condition), or (-1, 0)."""
         noise = sim.sample(jax.random.fold_in(seed_key, t // chunk), chunk)
+        t0 = t
 
         def round_body(state, noise_t):
             carry, t, done = state
             active = jnp.logical_and(~done, t < cap)
-            new = sim.step(carry, noise_t, t)
+            new, seen = sim.step_seen(carry, noise_t, t) if checked else (sim.step(carry, noise_t, t), None)
             carry = jax.tree.map(lambda a, b: jnp.where(active, a, b), new, carry)
             t = t + active.astype(t.dtype)
             done = jnp.logical_or(done, jnp.logical_and(active, sim.stopped(carry, t)))
-            return (carry, t, done), None
+            return (carry, t, done), ((seen, active) if checked else None)
 
-        (carry, t, done), _ = lax.scan(round_body, (carry, t, done), noise)
-        return carry, t, done
+        (carry, t, done), played = lax.scan(round_body, (carry, t, done), noise)
+        if not checked:
+            return carry, t, done, _no_invalid()
+        seen, active = played  # once per chunk: its actions checked at once (the active rounds come first)
+        codes = jnp.where(active, jax.vmap(sim.invalid)(seen), 0)
+        return carry, t, done, _first_invalid(_no_invalid(), codes, t0)
 
     def slot_result(carry, t, done):
         return sim.metrics(carry), t, done
@@ -307,6 +354,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
     t_start = time.perf_counter()
     compile_time = 0.0
     out_metrics, out_t, out_done = {}, np.zeros(len(seeds), np.int64), np.zeros(len(seeds), bool)
+    bad_round, bad_code = np.full(len(seeds), -1, np.int64), np.zeros(len(seeds), np.int64)
     slot_rounds = 0
 
     keys_b = jax.jit(seed_keys, static_argnums=0)
@@ -332,7 +380,13 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
             executables[ex_key] = chunk_b.lower(carry, t, done, keys).compile()
             compile_time += time.perf_counter() - c
             _check_buffers(executables[ex_key], t.shape[0])
-        return executables[ex_key](carry, t, done, keys)
+        carry, t_new, done, bad = executables[ex_key](carry, t, done, keys)
+        if checked:  # once per chunk: a seed's first invalid round ends the run (nothing is stored)
+            rounds, codes = (np.asarray(x) for x in jax.device_get(bad))
+            hit = (owner >= 0) & (rounds >= 0) & (bad_round[np.maximum(owner, 0)] < 0)
+            bad_round[owner[hit]], bad_code[owner[hit]] = rounds[hit], codes[hit]
+            _raise_invalid(bad_round, bad_code, seeds, sim.conditions)
+        return carry, t_new, done
 
     pending = list(range(len(seeds)))
     next_report = max(1, len(seeds) // 10)
@@ -411,7 +465,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
                           wall_time=wall, compile_time=compile_time, slot_rounds=slot_rounds)
 
 
-def _run_batches(run_batch, seeds, cfg: RunConfig, grid, cache_key=None):
+def _run_batches(run_batch, seeds, cfg: RunConfig, grid, cache_key=None, conditions=()):
     t_start = time.perf_counter()
     outs = []
     n_done = 0
@@ -439,8 +493,10 @@ def _run_batches(run_batch, seeds, cfg: RunConfig, grid, cache_key=None):
         n_done += valid
         if cfg.progress and len(batches) > 1:
             _progress(f"  seeds {n_done}/{len(seeds)} ({time.perf_counter() - t_start:.1f}s)")
-    out = jax.tree.map(lambda *xs: np.concatenate(xs, axis=0), *outs)
+    out, bad = jax.tree.map(lambda *xs: np.concatenate(xs, axis=0), *outs)
     wall = time.perf_counter() - t_start - compile_time
+    if bad is not None:
+        _raise_invalid(bad[0], bad[1], seeds, conditions)
     for k, v in out.items():
         _check_finite(k, v)
     return FixedHorizonResult(grid=grid, metrics=out, seeds=seeds, wall_time=wall, compile_time=compile_time)

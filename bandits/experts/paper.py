@@ -260,7 +260,7 @@ def paper_env(family: ExpertFamily, k_max: int, horizons_: tuple = ()) -> Enviro
                 out[f"pseudo_regret_T{T}"] = state.at_horizons[j]
         return out
 
-    return Environment(reset=reset, sample=base.sample, step=step, metrics=metrics)
+    return Environment(reset=reset, sample=base.sample, step=step, metrics=metrics, validate=base.validate)
 
 
 # ----------------------------------------------------------------------------- problems

@@ -33,7 +33,7 @@ from bandits.core.experiment import (PAPERS, Algorithm, ConfigError, ExperimentS
                                      dedupe, finite_float)
 from bandits.core.ranges import MAX_HORIZON, WHY_ROUNDS, ranged
 from bandits.core.registry import Registry
-from bandits.core.types import Environment, Policy, Simulation
+from bandits.core.types import Environment, Policy, Simulation, beside
 
 from . import environments as E
 from .cge import cge
@@ -119,7 +119,8 @@ def environment() -> Environment:
                        sample=lambda key, n, p: env.sample(key, n, _arrays(p)),
                        step=lambda z, s, a, p: env.step(z, s, a, _arrays(p)),
                        metrics=lambda s, p: env.metrics(s, _arrays(p)),
-                       assess=lambda ans, p: env.assess(ans, _arrays(p)))
+                       assess=lambda ans, p: env.assess(ans, _arrays(p)),
+                       validate=env.validate._replace(holds=lambda a, p: env.validate.holds(a, _arrays(p))))
 
 
 # ----------------------------------------------------------------------------- algorithms
@@ -350,20 +351,12 @@ def wrap(spec, problem: Problem, sim: Simulation) -> Simulation:
         om_bad = jnp.any(A @ pstate.omega > b + tol)
         return pi_bad.astype(jnp.int32), om_bad.astype(jnp.int32)
 
-    def init(key):
-        return sim.init(key), jnp.int32(0), jnp.int32(0)
-
-    def step(carry, noise_t, t):
-        inner, vp, va = carry
-        inner = sim.step(inner, noise_t, t)
+    def update(counts, inner):
         fp, fa = flags(inner)
-        return inner, vp + fp, va + fa
+        return counts[0] + fp, counts[1] + fa
 
-    def metrics(carry):
-        inner, vp, va = carry
-        out = dict(sim.metrics(inner))
-        out["violations_policy"] = vp
-        out["violations_allocation"] = va
+    def metrics(counts, inner):
+        out = {"violations_policy": counts[0], "violations_allocation": counts[1]}
         pstate = inner[0]
         if isinstance(pstate, ExplorerState):
             out["shift"] = pstate.shift
@@ -374,8 +367,7 @@ def wrap(spec, problem: Problem, sim: Simulation) -> Simulation:
                     out[f"pi_hat_{a}"] = pstate.pi[a]
         return out
 
-    stopped = None if sim.stopped is None else (lambda carry, t: sim.stopped(carry[0], t))
-    return Simulation(init=init, sample=sim.sample, step=step, metrics=metrics, stopped=stopped)
+    return beside(sim, lambda: (jnp.int32(0), jnp.int32(0)), update, metrics)  # (its stopping rule and checks)
 
 
 # ----------------------------------------------------------------------------- registration

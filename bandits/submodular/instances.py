@@ -36,7 +36,7 @@ import numpy as np
 from bandits.core import rng as core_rng
 from bandits.core.numerics import KahanSum
 from bandits.core.registry import Registry
-from bandits.core.types import Environment
+from bandits.core.types import ActionCheck, Environment
 
 from . import functions as fn
 
@@ -412,8 +412,28 @@ class Act(NamedTuple):
     inner: Any
 
 
-def environment(family: Family, adversary: Adversary) -> Environment:
-    """Full information: the observation of round t is f_t itself."""
+def act_check(blocks=(), caps=()) -> ActionCheck:
+    """A valid play: a boolean mask of the n elements inside the matroid (at most ``caps[b]`` elements of block
+    ``b``; no blocks: unconstrained, USM) and a finite, non-negative count of oracle calls."""
+    onehot = np.eye(len(caps), dtype=np.int32)[np.asarray(blocks, np.int32)] if len(caps) else None  # [n, blocks]
+
+    def holds(seen, params: SubParams):
+        mask, calls = (jnp.asarray(x) for x in seen)
+        n = params.opt_mask.shape[0]
+        if not (mask.shape == (n,) and mask.dtype == jnp.bool_):  # static: a constant condition
+            return jnp.array([False, True, True])
+        inside = jnp.bool_(True) if onehot is None else \
+            (mask.astype(jnp.int32) @ jnp.asarray(onehot) <= jnp.asarray(caps, jnp.int32)).all()
+        return jnp.stack([jnp.bool_(True), inside, jnp.isfinite(calls) & (calls >= 0)])
+
+    return ActionCheck(names=("the set is a boolean mask of the n elements", "the set is independent in the "
+                              "matroid (at most caps[b] elements of block b)", "oracle calls finite and >= 0"),
+                       holds=holds, view=lambda act: (act.mask, act.calls))  # (not the policy's own part)
+
+
+def environment(family: Family, adversary: Adversary, blocks=(), caps=()) -> Environment:
+    """Full information: the observation of round t is f_t itself; plays are checked against the matroid
+    (``blocks``, ``caps``; none for USM)."""
 
     def reset(key, params: SubParams):
         z = KahanSum.zeros((), params.scale.dtype)
@@ -443,4 +463,4 @@ def environment(family: Family, adversary: Adversary) -> Environment:
                 "regret_vs_best_found": comp - col, "pseudo_alpha_regret": state.pseudo.value,
                 "oracle_calls": state.calls.value}
 
-    return Environment(reset=reset, sample=sample, step=step, metrics=metrics)
+    return Environment(reset=reset, sample=sample, step=step, metrics=metrics, validate=act_check(blocks, caps))

@@ -372,7 +372,7 @@ def _problem(spec, family, fam, adv_name, adv, base, n, k, q, c, m, rng, horizon
         curv, alpha = float("nan"), 0.5
     params = SubParams(base=base, adv=advp, scale=jnp.asarray(spec.scale, F), alpha=jnp.asarray(alpha, F),
                        opt_mask=jnp.asarray(opt_mask))
-    env = environment(fam, adv)
+    env = environment(fam, adv, blocks, caps)
     known = SubmodularKnown(n=n, blocks=tuple(int(b) for b in blocks), caps=tuple(int(x) for x in caps),
                             horizon=horizon, monotone=monotone, observation=_observation_shape(env, params, n))
     label = f"{family} {adv_name} n={n}" + (f" k={k}" if monotone else "") + (f" q={q:g}" if adv.uses_q else "") + \
