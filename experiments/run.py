@@ -340,6 +340,36 @@ def hydra_written(cfg, overrides=()) -> list[str]:
     return names
 
 
+def _launcher_ranges() -> dict:
+    """hydra.launcher's numeric keys (the launchers' schemas say "int" only): what fits this machine and reason.
+    A key not named here gets its type's range (``bandits.core.ranges``)."""
+    from bandits.core.ranges import Range
+
+    cores = os.cpu_count() or 1
+    return {"n_jobs": Range(1, 4 * cores, kind="int", why=f"worker processes, each with its own JAX: at most 4 per "
+                                                               f"core here; -1 for one per core"),
+            "verbose": Range(0, 100, kind="int"), "timeout": Range(0.0, 1e7, low_open=True),
+            "timeout_min": Range(1, 10**6, kind="int"), "cpus_per_task": Range(1, 4096, kind="int"),
+            "gpus_per_node": Range(0, 64, kind="int"), "tasks_per_node": Range(1, 4096, kind="int"),
+            "nodes": Range(1, 10**5, kind="int"), "mem_gb": Range(0.0, 1e5, low_open=True),
+            "array_parallelism": Range(1, 10**6, kind="int"), "batch_size": Range(1, 10**6, kind="int")}
+
+
+def check_launcher(cfg) -> None:
+    """Every number among ``hydra.launcher``'s settings against its range (``n_jobs=0`` failed inside joblib)."""
+    from omegaconf import OmegaConf
+
+    from bandits.core.ranges import DEFAULT_RANGES
+
+    settings = OmegaConf.to_container(cfg.hydra.launcher, resolve=False)
+    ranges = _launcher_ranges()
+    for key, value in settings.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (key == "n_jobs" and value == -1):
+            continue
+        rng = ranges.get(key) or DEFAULT_RANGES["int" if isinstance(value, int) else "float"]
+        rng.check(value, f"hydra.launcher.{key}")
+
+
 def check_sweep_dir(sweep: Path) -> None:
     """Hydra writes ``multirun.yaml`` into the sweep directory: refuse if a file of that name is not Hydra's
     config of a bandits-bench sweep."""
@@ -380,6 +410,7 @@ def precheck(argv: list[str]) -> dict:
             except Exception as e:  # Hydra's composition errors are multi-line: keep the reason and the hint
                 lines = [line.strip() for line in str(e).splitlines() if line.strip()]
                 raise UsageError(" ".join(lines[:2]) if lines else type(e).__name__) from None
+            check_launcher(cfg)
             x64 = _wants_x64(cfg)
             with jax.enable_x64(x64):  # the job's dtype (the job sets it for its process; this leaves it as it was)
                 prepared = prepare(cfg)

@@ -111,6 +111,13 @@ BAD += [
     (ATA + ["runner.max_horizon=10000000000000"], "runner.max_horizon must be an integer >= 1 and <= 1000000000"),
     (BAI + ["experiment.means=[1e300,0.0]"], "experiment.means must be in [-1e+12, 1e+12]"),
     (BAI + ["experiment.horizon=10000000000"], "experiment.horizon must be an integer >= 1 and <= 1000000000"),
+    (["-m"] + ATA + ["hydra/launcher=joblib", "hydra.launcher.n_jobs=0"], "hydra.launcher.n_jobs must be an integer "
+                                                                        ">= 1 and <= "),
+    (["-m"] + ATA + ["hydra/launcher=joblib", "hydra.launcher.n_jobs=100000"], "hydra.launcher.n_jobs must be an "
+                                                                             "integer >= 1 and <= "),
+    (["-m"] + ATA + ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=0"], "hydra.launcher.timeout_min "
+                                                                                     "must be an integer >= 1"),
+    (ATA + ["experiment.env.n=[]"], "the experiment expands to no problem: a sweep axis of it is an empty list"),
 ]
 # ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
 
@@ -120,8 +127,34 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch,
     check_bad_input(args, message, tmp_path, monkeypatch, capsys)
 
 
+def catalogue() -> dict:
+    """Every bad-input case of the catalogue (this file and the papers' CLI tests), by paper (the report's
+    apart): the lists of (arguments, message) cases, and the cases written as tests of their own."""
+    import test_lats_cli
+    import test_mlcb_cli
+    import test_submodular_cli
+
+    cases = BAD + BAD_ARGV + [(a, m) for a, _, m in USERS_FILES] + [(a, m) for _, _, a, m in PLUGIN_ACTIONS]
+    cases += test_lats_cli.BAD + test_lats_cli.BAD_RANGES + test_mlcb_cli.BAD + test_mlcb_cli.BAD_RANGES
+    cases += test_submodular_cli.BAD + test_submodular_cli.BAD_RANGES
+    by = {}
+    for args, _ in cases:
+        preset = next((a.split("=", 1)[1] for a in args if a.startswith("experiment=")), "")
+        by.setdefault(preset.split("/")[0] or "(command line)", []).append(args)
+    by["report"] = [a for a, _ in REPORT_BAD]
+    # one test each: the memory check, a resume of damaged results, Ctrl-C of a run and of a sweep, kill -9 of
+    # a sweep's main process (ATA presets), LATS's invalid arm, the runner's own invalid-action tests
+    by["ata"] += [["memory"], ["resume"], ["ctrl-c run"], ["ctrl-c sweep"], ["kill -9"]]
+    by["lats"] += [["invalid arm"]]
+    return by
+
+
 def test_catalogue_is_large_enough():
-    assert len(BAD) >= 30
+    """Issue 32: at least 60 cases across the four papers and the report, each of them with cases of its own."""
+    by = catalogue()
+    assert sum(map(len, by.values())) >= 60
+    assert all(len(by[k]) >= 5 for k in ("ata", "mlcb", "lats", "submodular", "report")), \
+        {k: len(v) for k, v in by.items()}
 
 
 def test_the_memory_check_counts_a_batch_in_flight(tmp_path, monkeypatch, capsys):

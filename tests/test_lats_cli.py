@@ -81,6 +81,8 @@ BAD_RANGES = [
      "round: at most 10,000"),
     (S2 + ["runner.stopping_chunk=0"], "runner.stopping_chunk must be an integer >= 1"),
     (S2 + ["runner.stopping_chunk=100000000"], "runner.stopping_chunk must be an integer >= 1 and <= 1048576"),
+    (S2 + ["experiment.delta=[]"], "experiment.delta is empty"),
+    (["experiment=lats/setup1_easy", "experiment.mu3=[]"], "the experiment expands to no problem"),
 ]
 
 

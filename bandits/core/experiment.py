@@ -256,6 +256,8 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
                               f"{', '.join(paper.algorithms.names())}")
         batch_sizes[a] = strict_int(size, f"runner.batch_sizes.{a}", 1)
     problems = list(paper.problems(spec))
+    if not problems:
+        raise ConfigError("the experiment expands to no problem: a sweep axis of it is an empty list")
     if len({p.label for p in problems}) != len(problems):
         raise ConfigError("the experiment expands to duplicate problems; remove the repeated sweep values")
     jobs = []

@@ -229,6 +229,8 @@ def _custom_arrays(spec):
 def _deltas(spec) -> Optional[list[float]]:
     if spec.delta is None:
         return None
+    if not as_list(spec.delta):
+        raise ConfigError("experiment.delta is empty; give values in (0, 1), or null for each environment's own")
     out = []
     for d in as_list(spec.delta):
         if not 0 < finite_float(d, "experiment.delta") < 1:
