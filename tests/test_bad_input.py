@@ -443,6 +443,24 @@ def test_a_plugins_invalid_actions_fail_its_job_and_nothing_is_stored(tmp_path, 
 # ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
 
 
+def test_every_papers_policies_have_their_actions_checked():
+    """The hook is the environment's (no paper is named in the core): each of the four papers' environments
+    says what a valid action is, and every policy of the paper keeps the check (LATS's ``wrap`` keeps it too:
+    ``test_lats_cli.py``)."""
+    from bandits.core.experiment import build_simulation, discover_papers
+
+    papers = discover_papers()
+    for name in ("ata", "mlcb", "lats", "submodular"):
+        paper = papers.get(name)
+        problem, hps = paper.example()
+        assert problem.env.validate is not None and problem.env.validate.names, name
+        for algo in paper.algorithms.in_order():
+            if paper.algorithm(algo).kind != "policy":
+                continue
+            sim = build_simulation(paper, algo, problem, hps.get(algo, {}))
+            assert sim.step_seen is not None and sim.conditions == tuple(problem.env.validate.names), (name, algo)
+
+
 # ---- issue 32 (round two) begin: Ctrl-C and a killed main process ----------------------------------------------------
 def _start(args, cwd):
     """The console script in its own process group (as a terminal runs it), its stderr to a file."""

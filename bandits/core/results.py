@@ -198,7 +198,9 @@ def read_meta(out_dir: str | os.PathLike):
         return None, None
     try:
         meta = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
+    except OSError as e:
+        return None, f"it cannot be read: {e.strerror or e}"
+    except ValueError as e:
         return None, f"it is not readable JSON ({type(e).__name__})"
     ours = isinstance(meta, dict) and "config" in meta and "files" in meta and (
         meta.get("written_by") == WRITER or {"git_revision", "environment"} <= set(meta))
@@ -220,9 +222,12 @@ def verify_files(out_dir: str | os.PathLike, meta: Mapping):
         if size != rec.get("bytes"):
             return f"{name} has {size:,} bytes, meta.json recorded {rec.get('bytes'):,}"
         digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+        try:
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as e:
+            return f"{name} cannot be read ({e.strerror or e})"
         if digest.hexdigest() != rec.get("sha256"):
             return f"{name}'s SHA-256 differs from the one meta.json recorded"
     return None
