@@ -66,6 +66,9 @@ BAD_RANGES = [
     (MONO + ["experiment.curvature=[0.5,nan]"], "experiment.curvature must be finite"),
     (USM + ["experiment.keep=0"], "experiment.keep must be in (0, 1]"),
     (MONO + ["experiment.hyperparameters.ocg.L=100000000000"], "experiment.hyperparameters.ocg.L must be an integer"),
+    (MONO + ["+experiment.family_kwargs.items=1000000000"], "experiment.family_kwargs.items must be an integer >= 1 "
+                                                            "and <= 10000"),
+    (MONO + ["+experiment.family_kwargs.density=5"], "experiment.family_kwargs.density must be in [0, 1]"),
 ]
 
 

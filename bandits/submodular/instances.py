@@ -35,6 +35,7 @@ import numpy as np
 
 from bandits.core import rng as core_rng
 from bandits.core.numerics import KahanSum
+from bandits.core.ranges import Range
 from bandits.core.registry import Registry
 from bandits.core.types import ActionCheck, Environment
 
@@ -291,6 +292,18 @@ def _karate_cut(key, n, curvature, weighted=True):
     a = jnp.asarray(a + a.T, jnp.float32)
     return NodeCut(a, jnp.ones(n, jnp.float32), jnp.maximum(0.5 * a.sum(), 1e-12))
 
+
+# The families' keyword arguments (experiment.family_kwargs), checked before a base is drawn: component counts
+# (each round draws one weight per component for every seed and evaluates f_t over all of them) and
+# probabilities. A keyword a family does not take is refused by the family itself.
+MAX_COMPONENTS = 10**4
+KWARG_RANGES = {
+    "items": Range(1, MAX_COMPONENTS, kind="int", why="components: one weight each per round and seed"),
+    "customers": Range(1, MAX_COMPONENTS, kind="int", why="components: one weight each per round and seed"),
+    "rows": Range(1, MAX_COMPONENTS, kind="int", why="components: one weight each per round and seed"),
+    "density": Range(0.0, 1.0), "sparsity": Range(0.0, 1.0), "p": Range(0.0, 1.0), "p_in": Range(0.0, 1.0),
+    "p_out": Range(0.0, 1.0), "cost_scale": Range(0.0, 1e6),
+}
 
 FAMILIES.add("coverage", Family(
     _coverage, lambda b: b.weights.shape[0], lambda b, w: SetCoverage(b.probs, b.weights * w), True,

@@ -33,8 +33,8 @@ from . import functions as fn
 from .baselines import (meta_frank_wolfe, meta_frank_wolfe_calls, online_greedy, online_greedy_calls, random_base,
                         random_set, roughgarden_wang)
 from .ftl import ftl_double_greedy, ftl_double_greedy_calls, ftl_greedy, ftl_greedy_calls
-from .instances import (ADVERSARIES, FAMILIES, MATROIDS, Act, AdvParams, Scaled, SubParams, environment, mean_keep,
-                        partition_blocks)
+from .instances import (ADVERSARIES, FAMILIES, KWARG_RANGES, MATROIDS, Act, AdvParams, Scaled, SubParams,
+                        environment, mean_keep, partition_blocks)
 from .monotone_policy import online_continuous_greedy
 from .monotone_policy import oracle_calls_per_round as ocg_calls
 from .usm_policy import online_double_greedy
@@ -234,6 +234,9 @@ def _floats(spec, key: str, lo: float, hi: float, lo_open=False) -> list[float]:
 def check(spec: SubmodularExperiment) -> None:
     families = _names(spec, "family", FAMILIES)
     _names(spec, "adversary", ADVERSARIES)
+    for key, value in (spec.family_kwargs or {}).items():
+        if key in KWARG_RANGES and not isinstance(value, bool):
+            KWARG_RANGES[key].check(value, f"experiment.family_kwargs.{key}")
     monotone = {FAMILIES.get(f).monotone for f in families}
     if len(monotone) > 1:
         raise ConfigError("experiment.family mixes monotone and USM families; run them as separate presets "
