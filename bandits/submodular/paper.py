@@ -34,7 +34,7 @@ from .baselines import (meta_frank_wolfe, meta_frank_wolfe_calls, online_greedy,
                         random_set, roughgarden_wang)
 from .ftl import ftl_double_greedy, ftl_double_greedy_calls, ftl_greedy, ftl_greedy_calls
 from .instances import (ADVERSARIES, FAMILIES, KWARG_RANGES, MATROIDS, Act, AdvParams, Scaled, SubParams,
-                        environment, mean_keep, partition_blocks)
+                        act_check, environment, mean_keep, partition_blocks)
 from .monotone_policy import online_continuous_greedy
 from .monotone_policy import oracle_calls_per_round as ocg_calls
 from .usm_policy import online_double_greedy
@@ -419,10 +419,14 @@ def _example_spec(**kw):
 
 def example():
     """A small monotone problem for the core's contract test. Every algorithm builds on it (the USM ones play
-    unconstrained sets of its ground set: the contract's properties do not depend on the setting); presets
-    never mix settings (``check``). ``example_usm`` is the USM counterpart (tests/test_submodular_cli.py)."""
+    unconstrained sets of its ground set: the contract's properties do not depend on the setting), so its
+    environment checks plays without the matroid (a boolean mask of the n elements, finite calls); presets
+    never mix settings (``check``) and check the matroid. ``example_usm`` is the USM counterpart
+    (tests/test_submodular_cli.py)."""
     spec = _example_spec(family="coverage", n=6, matroid="uniform", k=2, adversary="sparse", q=0.7)
-    return problems(spec)[0], {"ocg": {"L": 4}, "ocg_fixed": {"L": 4}, "ocg_no_decomposition": {"L": 4}}
+    problem = problems(spec)[0]
+    problem = problem._replace(env=problem.env._replace(validate=act_check()))
+    return problem, {"ocg": {"L": 4}, "ocg_fixed": {"L": 4}, "ocg_no_decomposition": {"L": 4}}
 
 
 def example_usm():
