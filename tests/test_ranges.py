@@ -51,24 +51,69 @@ def test_values_in_range_and_names_pass():
     check_ranges(Toy(sweep=[1, 10], free={"law": "gamma", "flag": True, "x": 3}, real=None), "toy")
 
 
-def test_every_numeric_key_of_the_papers_and_the_runner_declares_a_bounded_range():
-    """"Every numeric key gets a range and an upper bound": the four papers' schemas and the runner's declare
-    theirs (where the arithmetic is meaningful, what fits memory and int32), beyond the type's default; a
-    paper's hyperparameters and keyword dictionaries get the defaults (walked by ``check_ranges``)."""
-    papers = discover_papers()
-    schemas = [(RunnerSchema, "runner")] + [(papers.get(p).schema, "experiment")
-                                            for p in ("ata", "mlcb", "lats", "submodular")]
-    exempt = {"experiment.bandit.arm_subsets"}  # base-action indices, checked against the number of actions
-    undeclared = []
-    for schema, prefix in schemas:
-        ranges = declared_ranges(schema, prefix)
-        assert {"experiment.seeds", "experiment.horizon"} <= set(ranges) or prefix == "runner"
-        for key, (rng, declared) in ranges.items():
-            assert rng.high is not None, key
-            if not declared and key not in exempt:
-                undeclared.append(f"{schema.__name__}: {key}")
-    assert not undeclared, undeclared
-    # the schema every paper extends bounds its own keys
+PRESETS = {"ata": "ata/figure3", "mlcb": "mlcb/figure2", "lats": "lats/setup2_easy", "submodular": "submodular/rate_T"}
+# the physical parameters and sizes each paper bounds itself (where its arithmetic is meaningful, what fits memory)
+DECLARED = {
+    "ata": ["env.base", "env.power", "env.budget", "env.n", "sgd_problem.dim", "sgd_problem.lr",
+            "sgd_problem.noise_std"],
+    "mlcb": ["budgets", "glm.d", "glm.rho", "glm.theta_norm", "glm.theta_star", "bandit.means", "bandit.explore",
+             "oracle.alpha", "oracle.K", "oracle.best_loss", "oracle.gap", "oracle.amplitude", "oracle.horizons"],
+    "lats": ["delta", "mu3", "r", "sigma", "every", "mu", "A", "b", "custom_delta"],
+    "submodular": ["scale", "n", "k", "caps", "keep", "amplitude", "period", "q", "curvature", "instance_seed",
+                   "exact_up_to"],
+}
+
+
+def _spec(paper_name):
+    from hydra import compose, initialize_config_dir
+
+    from bandits.core.experiment import load_config
+    from experiments.run import CONFIG_DIR
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
+        cfg = compose("config", overrides=[f"experiment={PRESETS[paper_name]}"])
+    return load_config(discover_papers().get(paper_name).schema, cfg.experiment, "experiment"), cfg
+
+
+def _set(obj, path, value):
+    *parents, last = path.split(".")
+    for p in parents:
+        obj = getattr(obj, p)
+    setattr(obj, last, value)
+
+
+@pytest.mark.parametrize("paper_name", sorted(PRESETS))
+def test_every_numeric_key_of_a_paper_is_refused_beyond_its_range(paper_name):
+    """"Every numeric key gets a range and an upper bound": every numeric key of a paper's schema (declared, or
+    its type's default: a key added later is covered too) is refused just beyond its upper bound, by name; the
+    physical parameters and sizes of ``DECLARED`` bound themselves."""
+    import copy
+
+    spec, _ = _spec(paper_name)
+    ranges = declared_ranges(type(spec), "experiment")
+    missing = [k for k in DECLARED[paper_name] if not ranges.get(f"experiment.{k}", (None, False))[1]]
+    assert not missing, f"{paper_name}: no range declared for {missing}"
+    for key, (rng, _) in ranges.items():
+        integer = (rng.kind or ("int" if isinstance(rng.high, int) else "float")) == "int"
+        beyond = int(rng.high) + 1 if integer else rng.high * 10 + 1
+        path = key.split(".", 1)[1]
+        bad = copy.deepcopy(spec)
+        current = bad
+        for p in path.split(".")[:-1]:
+            current = getattr(current, p)
+        value = getattr(current, path.split(".")[-1])
+        _set(bad, path, [[beyond]] if value and isinstance(value, list) and isinstance(value[0], list)
+             else [beyond] if isinstance(value, list) else beyond)
+        with pytest.raises(ConfigError, match=f"^{key} ") as err:
+            check_ranges(bad, "experiment")
+        assert "\n" not in str(err.value)
+
+
+def test_the_runner_keys_are_bounded_and_named_as_typed():
+    ranges = declared_ranges(RunnerSchema, "runner")
+    assert all(declared for _, declared in ranges.values()), ranges
+    assert {"runner.max_seeds", "runner.max_horizon", "runner.checkpoints", "runner.base_seed",
+            "runner.stopping_chunk"} <= set(ranges)
     assert all(declared_ranges(ExperimentSchema, "experiment")[k][1] for k in ("experiment.seeds",
                                                                               "experiment.horizon",
                                                                               "experiment.checkpoints"))
