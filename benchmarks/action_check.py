@@ -4,7 +4,7 @@
     python benchmarks/action_check.py --quick         # tiny settings: checks that the script runs
 
 The same simulation is built twice from the preset as ``experiments/run.py`` builds it: as is (the environment's
-``validate``: a code per round in the carry, the chunk's first invalid round found once per chunk) and with
+``validate``: every round's action checked, each seed's first invalid round kept beside the scan's state) and with
 ``validate=None`` (what the runner ran before). Both are compiled first; then timed runs alternate between them,
 so that the machine's drift falls on both alike. Printed: execution rates (seed-rounds per second, median of the
 timed runs) and the ratios checked / unchecked of the median wall time and of the median process CPU time (on a

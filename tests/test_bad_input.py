@@ -419,7 +419,7 @@ def test_a_plugins_invalid_actions_fail_its_job_and_nothing_is_stored(tmp_path, 
                                                                       source, args, message):
     """An ATA plugin returning NaN scores had its results stored, with negative proxy regret. Each paper's
     environment now says what a valid action is (``Environment.validate``) and the runner checks every action
-    once per chunk: the job fails with one line naming the algorithm and the first invalid round, exit 1."""
+    every round: the job fails with one line naming the algorithm and the first invalid round, exit 1."""
     import sys
 
     from bandits.core.experiment import discover_papers

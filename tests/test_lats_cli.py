@@ -93,7 +93,7 @@ def test_lats_range_cases(tmp_path, monkeypatch, capsys, args, message):
 
 def test_an_invalid_arm_fails_the_run_naming_the_round():
     """The LATS environment's action check (an arm in 0..K-1), carried through the paper's violation counters
-    (``wrap``) and checked by the stopping-time runner once per chunk."""
+    (``wrap``) and checked by the stopping-time runner (read once per chunk: the run ends there)."""
     import jax.numpy as jnp
 
     from bandits.core import RunConfig, interact, run_until_stopped

@@ -201,7 +201,7 @@ def test_narrowing_the_batch_for_the_tail_keeps_every_seed_result(monkeypatch):
     np.testing.assert_array_equal(reference.stopping_time, wide.stopping_time)
 
 
-# ---- issue 32 (round two) begin: invalid actions are checked once per chunk and fail the run -------------------------
+# ---- issue 32 (round two) begin: invalid actions are checked every round and fail the run ------------------------
 def _arm_check():
     from bandits.core.types import ActionCheck
 
@@ -234,7 +234,7 @@ def _checked(policy, stopped=None):
 
 
 def test_a_valid_policy_runs_the_same_with_its_actions_checked(ata_sim):
-    """The check adds a code to the carry and reads it once per chunk: the numbers do not change."""
+    """The check keeps each seed's first invalid round beside the scan's state: the numbers do not change."""
     from toys import epsilon_greedy
 
     checked = _checked(epsilon_greedy())

@@ -329,7 +329,7 @@ def _nbytes(tree) -> int:
 class MemoryNeed(NamedTuple):
     frames: int  # host bytes of the stored frames (rows x ~128 bytes)
     batch: int  # bytes of the largest batch in flight: carries (in, out, temporaries), a chunk's draws, curves
-    #             (the runner checks XLA's own count after compiling: a step's temporaries, a chunk's actions)
+    #             (the runner checks XLA's own count after compiling: a step's temporaries included)
     width: int  # that batch's width (seeds)
     job: str  # "<algorithm> on <problem>" of that batch
 

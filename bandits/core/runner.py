@@ -221,10 +221,12 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
             noise = sim.sample(jax.random.fold_in(seed_key, c), chunk)
 
             def round_body(state, xs):
-                carry, buf, g = state
+                carry, buf, g, bad = state
                 j, noise_t = xs
                 t = c * chunk + j
                 new, seen = sim.step_seen(carry, noise_t, t) if checked else (sim.step(carry, noise_t, t), None)
+                if checked:  # this round's action against its environment's check
+                    bad = _first_invalid(bad, jnp.where(t < horizon, sim.invalid(seen), 0), t)
                 if ragged:  # only the last chunk can run past the horizon
                     new = jax.tree.map(lambda a, b: jnp.where(t < horizon, a, b), new, carry)
                 hit = t + 1 == grid_padded[g]
@@ -235,16 +237,11 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
                     return {k: buf[k].at[g].set(m[k]) for k in buf}, g + 1
 
                 buf, g = lax.cond(hit, record, lambda a: a, (buf, g))
-                return (new, buf, g), seen  # what this round's action showed the check
+                return (new, buf, g, bad), None
 
-            carry, buf, g, bad = state
-            rounds = jnp.arange(chunk, dtype=jnp.int32)
-            (carry, buf, g), played = lax.scan(round_body, (carry, buf, g), (rounds, noise))
-            if checked:  # once per chunk: its actions checked at once
-                codes = jnp.where(c * chunk + rounds < horizon, jax.vmap(sim.invalid)(played), 0)
-                bad = _first_invalid(bad, codes, c * chunk)
+            state, _ = lax.scan(round_body, state, (jnp.arange(chunk, dtype=jnp.int32), noise))
             _maybe_report(report, c, n_chunks)
-            return (carry, buf, g, bad), None
+            return state, None
 
         bad = _no_invalid() if checked else None
         (carry, buf, g, bad), _ = lax.scan(chunk_body, (carry, buf, jnp.int32(0), bad),
@@ -267,13 +264,12 @@ class InvalidActionError(ValueError):
     """A policy played an action its environment's ``ActionCheck`` refuses: the job fails, nothing is stored."""
 
 
-def _first_invalid(bad, codes, start):
-    """Once per chunk, vectorised over its rounds: keep the seed's first invalid round (``codes``: each round's
-    code, 0 if valid; the chunk starts at round ``start``)."""
-    hit = codes != 0
-    first = jnp.argmax(hit)
-    new = (hit.any()) & (bad[0] < 0)
-    return (jnp.where(new, start + first, bad[0]).astype(jnp.int32), jnp.where(new, codes[first], bad[1]))
+def _first_invalid(bad, code, t):
+    """A seed's first invalid round so far, given round ``t``'s code (0 if its action was valid). Folded into
+    the scan's state round by round: cheaper than collecting a chunk's actions and checking them after the
+    chunk (ATA Figure 1, n = 459: 1.03x against 1.06x the unchecked CPU time)."""
+    new = (code != 0) & (bad[0] < 0)
+    return jnp.where(new, t, bad[0]).astype(jnp.int32), jnp.where(new, code, bad[1]).astype(jnp.int32)
 
 
 def _raise_invalid(rounds: np.ndarray, codes: np.ndarray, seeds: np.ndarray, conditions: tuple):
@@ -315,23 +311,20 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
         """Advance one slot by one chunk of rounds from t (a multiple of ``chunk`` while running); also the
         slot's first invalid action in this chunk (round from its own start, condition), or (-1, 0)."""
         noise = sim.sample(jax.random.fold_in(seed_key, t // chunk), chunk)
-        t0 = t
 
         def round_body(state, noise_t):
-            carry, t, done = state
+            carry, t, done, bad = state
             active = jnp.logical_and(~done, t < cap)
             new, seen = sim.step_seen(carry, noise_t, t) if checked else (sim.step(carry, noise_t, t), None)
+            if checked:  # this round's action against its environment's check
+                bad = _first_invalid(bad, jnp.where(active, sim.invalid(seen), 0), t)
             carry = jax.tree.map(lambda a, b: jnp.where(active, a, b), new, carry)
             t = t + active.astype(t.dtype)
             done = jnp.logical_or(done, jnp.logical_and(active, sim.stopped(carry, t)))
-            return (carry, t, done), ((seen, active) if checked else None)
+            return (carry, t, done, bad), None
 
-        (carry, t, done), played = lax.scan(round_body, (carry, t, done), noise)
-        if not checked:
-            return carry, t, done, _no_invalid()
-        seen, active = played  # once per chunk: its actions checked at once (the active rounds come first)
-        codes = jnp.where(active, jax.vmap(sim.invalid)(seen), 0)
-        return carry, t, done, _first_invalid(_no_invalid(), codes, t0)
+        (carry, t, done, bad), _ = lax.scan(round_body, (carry, t, done, _no_invalid()), noise)
+        return carry, t, done, bad
 
     def slot_result(carry, t, done):
         return sim.metrics(carry), t, done
@@ -381,7 +374,7 @@ def run_until_stopped(sim: Simulation, seeds, cfg: RunConfig) -> StoppingResult:
             compile_time += time.perf_counter() - c
             _check_buffers(executables[ex_key], t.shape[0])
         carry, t_new, done, bad = executables[ex_key](carry, t, done, keys)
-        if checked:  # once per chunk: a seed's first invalid round ends the run (nothing is stored)
+        if checked:  # read once per chunk: a seed's first invalid round ends the run (nothing is stored)
             rounds, codes = (np.asarray(x) for x in jax.device_get(bad))
             hit = (owner >= 0) & (rounds >= 0) & (bad_round[np.maximum(owner, 0)] < 0)
             bad_round[owner[hit]], bad_code[owner[hit]] = rounds[hit], codes[hit]

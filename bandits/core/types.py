@@ -52,13 +52,13 @@ class ActionCheck(NamedTuple):
     names  what each condition asserts, e.g. ("units >= 0", "units sum to the budget B")
     holds(seen, params) -> bool[len(names)]: whether each holds for ``seen = view(action)`` (shapes and dtypes,
            which are static, give constant answers)
-    view(action) -> the parts of the action the conditions read (default: all of it); the runner keeps a
-           chunk of them per seed, so an action that carries a policy's own state should be viewed smaller
+    view(action) -> the parts of the action the conditions read (default: all of it; an action that carries a
+           policy's own state is best viewed smaller)
 
-    The runner checks the actions of a chunk of rounds at once, after the chunk (``Simulation.action`` and
-    ``invalid``), and fails the job naming the algorithm, the first invalid round and the condition: an
-    invalid action (NaN scores turned into an allocation that loses tasks, a set outside the matroid) never
-    reaches the results.
+    The runner checks every round's action (``Simulation.step_seen`` and ``invalid``), keeps each seed's first
+    invalid round beside the scan's state, reads it once per chunk (stopping-time runs) or batch, and fails
+    the job naming the algorithm, the round and the condition: an invalid action (NaN scores turned into an
+    allocation that loses tasks, a set outside the matroid) never reaches the results.
     """
 
     names: tuple
