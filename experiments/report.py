@@ -105,6 +105,13 @@ def comparison_table(runs: pd.DataFrame, reference: str, metrics, paper) -> str:
     return "\n".join(out)
 
 
+def output_dirs(dirs, figures=None, paper_dir=None) -> tuple[Path, Path]:
+    """Where figures and tables go: as given, else next to the first result directory."""
+    root = Path(dirs[0])
+    return (Path(figures) if figures is not None else root / "figures",
+            Path(paper_dir) if paper_dir is not None else root / "paper")
+
+
 def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, reference: str | None = None,
            warn=None) -> list[Path]:
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
@@ -115,9 +122,7 @@ def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, ref
         return papers.get(name).curve_metrics if name in papers else None
 
     runs, curves, metas = load_results(dirs, warn=warn, curve_metrics=curve_metrics)
-    root = Path(dirs[0])
-    figures = Path(figures) if figures is not None else root / "figures"
-    paper_dir = Path(paper_dir) if paper_dir is not None else root / "paper"
+    figures, paper_dir = output_dirs(dirs, figures, paper_dir)
     written = []
     from experiments.run import load_plugins
 
@@ -155,12 +160,20 @@ def main(argv=None):
     args = ap.parse_args(argv)
     from bandits.core.experiment import ConfigError
     from bandits.core.registry import UnknownNameError
+    from experiments.run import UsageError, check_writable
 
-    try:
+    try:  # where it writes, checked before anything is read or drawn
+        for (what, flag), out in zip((("figures", "--figures"), ("tables", "--paper")),
+                                     output_dirs(args.dirs, args.figures, args.paper)):
+            check_writable(out, what, hint=f"choose where they go with {flag}")
         written = report(args.dirs, args.figures, args.paper, args.reference)
-    except (FileNotFoundError, ReportError, UnknownNameError, ConfigError) as e:
+    except (FileNotFoundError, ReportError, UnknownNameError, ConfigError, UsageError) as e:
         print(f"bandits-bench-report: error: {e}", file=sys.stderr)
         sys.exit(2)
+    except OSError as e:  # failed while writing (a full disk, say): what and where, in one line
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"bandits-bench-report: error: cannot write the report: {e.strerror or e}{where}", file=sys.stderr)
+        sys.exit(1)
     for p in written:
         print(p)
     if not written:
