@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from bandits.core.experiment import discover_papers
-from bandits.core.results import atomic_write_text, load_results
+from bandits.core.results import atomic_write_text, find_result_dirs, load_results
 from bandits.core.stats import mean_ci, paired_test
 
 # columns every result row has that are not metrics
@@ -105,6 +105,14 @@ def comparison_table(runs: pd.DataFrame, reference: str, metrics, paper) -> str:
     return "\n".join(out)
 
 
+def _paper_of(result_dir: Path):
+    """The paper a result directory's meta.json names (None if it cannot be read: ``load_results`` says why)."""
+    try:
+        return json.loads((Path(result_dir) / "meta.json").read_text()).get("experiment", {}).get("paper")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, reference: str | None = None,
            warn=None) -> list[Path]:
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
@@ -114,30 +122,46 @@ def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, ref
         name = meta.get("experiment", {}).get("paper")
         return papers.get(name).curve_metrics if name in papers else None
 
-    runs, curves, metas = load_results(dirs, warn=warn, curve_metrics=curve_metrics)
+    # each paper's results are loaded apart: its analysis sees its own rows and columns only, never another
+    # paper's (a column one paper stores, such as ATA's t, is absent from the others' rows, not NaN there)
+    by_paper: dict = {}
+    for d in find_result_dirs(dirs):
+        by_paper.setdefault(_paper_of(d), []).append(d)
+    loaded = {}
+    for name, group_dirs in sorted(by_paper.items(), key=lambda kv: str(kv[0])):
+        try:
+            loaded[name] = load_results(group_dirs, warn=warn, curve_metrics=curve_metrics)
+        except FileNotFoundError:  # every directory of this group was skipped, each with its warning
+            continue
+    loaded.pop(None, None)  # readable results that name no paper: nothing to analyse them with
+    if not loaded:
+        raise FileNotFoundError("no complete result directories (runs.parquet and meta.json) found")
     root = Path(dirs[0])
     figures = Path(figures) if figures is not None else root / "figures"
     paper_dir = Path(paper_dir) if paper_dir is not None else root / "paper"
-    written = []
     from experiments.run import load_plugins
 
-    for name in sorted({m.get("experiment", {}).get("paper") for m in metas} - {None}):
-        group = [m for m in metas if m.get("experiment", {}).get("paper") == name]
-        load_plugins(sorted({p for m in group for p in m.get("experiment", {}).get("plugins", [])}))
+    prepared = []
+    for name, (runs, curves, group) in loaded.items():
+        # a plugin is imported from where the run found it (meta.json), whatever the working folder now
+        roots = [m.get("experiment", {}).get("plugin_roots", {}) for m in group]
+        load_plugins(sorted({p for m in group for p in m.get("experiment", {}).get("plugins", [])}),
+                     sorted({path for r in roots for path in r.values()}))
         paper = papers.get(name)
-        in_paper = {m["run_dir"] for m in group}
-        r = add_variants(runs[runs.run_dir.isin(in_paper)], paper)
-        c = curves[curves.run_dir.isin(in_paper)]
-        c = add_variants(c, paper) if len(c) else c
-        present = set(r["variant"]) | set(r["algorithm"])
-        if reference is not None and reference not in present:
-            raise ReportError(f"unknown reference algorithm {reference!r}; valid choices: {', '.join(sorted(present))}")
+        prepared.append((name, paper, add_variants(runs, paper), add_variants(curves, paper) if len(curves)
+                         else curves, group))
+    present = {v for _, _, r, _, _ in prepared for v in set(r["variant"]) | set(r["algorithm"])}
+    if reference is not None and reference not in present:  # checked before anything is written
+        raise ReportError(f"unknown reference algorithm {reference!r}; valid choices: {', '.join(sorted(present))}")
+    written = []
+    for name, paper, r, c, group in prepared:
         written += paper.run_analysis(r, c, group, figures, paper_dir)
         for exp, re_ in r.groupby("experiment"):
             # the reference: the one asked for, else the paper's, else the experiment's first algorithm
             ref = reference or paper.reference
             if ref not in set(re_["variant"]) | set(re_["algorithm"]):
-                ref = paper.order(re_["algorithm"])[0]
+                ref = paper.reference if paper.reference in set(re_["algorithm"]) else \
+                    paper.order(re_["algorithm"])[0]
             path = paper_dir / name / f"comparison_{exp.split('/')[-1]}.md"
             atomic_write_text(path, f"# {exp}: final metrics over seeds\n\n"
                               + comparison_table(re_, ref, metric_columns(re_, paper), paper))

@@ -489,7 +489,8 @@ def report(paper, runs: pd.DataFrame, curves, metas: list, figures_dir: Path, pa
     out.append(atomic_write_text(tab_dir / "summary.csv", tab[SUMMARY_COLUMNS].to_csv(index=False)))
     out.append(atomic_write_text(tab_dir / "summary.md", "# LATS / LAGEX: stopping times, errors, violations\n\n"
                                  + summary_markdown(tab)))
-    rules_tab = stopping_rules_table(runs, paper)
+    # (results stored before the stopping rules were a sweep axis have no ``stopping`` column: nothing to compare)
+    rules_tab = stopping_rules_table(runs, paper) if len(rule_comparisons(runs)) else pd.DataFrame()
     if not rules_tab.empty:
         out.append(atomic_write_text(tab_dir / "stopping_rules.csv",
                                      rules_tab[STOPPING_RULES_COLUMNS].to_csv(index=False)))
