@@ -465,6 +465,15 @@ def main(argv: list[str] | None = None):
 
     argv = sys.argv[1:] if argv is None else list(argv)
     quiet_jax_logs()
+    if "--list" in argv:  # presets by paper, algorithms and hyperparameters, launchers
+        from experiments.catalog import listing
+
+        try:
+            config_dirs, _, _, overrides = _split_argv([a for a in argv if a != "--list"])
+        except UsageError as e:
+            _fail_line(str(e))
+        print(listing(_search_dirs(config_dirs, overrides)), end="")
+        return
     if not any(a in HYDRA_INFO_FLAGS or a.startswith(("--cfg=", "--package=")) for a in argv):
         from bandits.core.experiment import ConfigError
         from bandits.core.registry import UnknownNameError
