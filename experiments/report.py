@@ -23,7 +23,7 @@ import pandas as pd
 
 from bandits.core.experiment import discover_papers
 from bandits.core.results import atomic_write_text, find_result_dirs, load_results
-from bandits.core.stats import mean_ci, paired_test
+from experiments.common import comparison_table
 
 # columns every result row has that are not metrics
 BASE_ID_COLS = {"algorithm", "env", "seed", "experiment", "t", "run_dir", "hyperparameters", "base_seed", "rng",
@@ -66,43 +66,6 @@ def add_variants(df: pd.DataFrame, paper) -> pd.DataFrame:
 def metric_columns(runs: pd.DataFrame, paper) -> list[str]:
     skip = BASE_ID_COLS | set(paper.id_columns)
     return [c for c in runs.columns if c not in skip and runs[c].dtype.kind in "fc"]
-
-
-def comparison_table(runs: pd.DataFrame, reference: str, metrics, paper) -> str:
-    """Markdown: per problem and metric, each variant's mean [95% CI] and a paired test vs ``reference``.
-
-    Problems in the order of their stored id columns, variants in the registry's order.
-    """
-    out = []
-    keys = [c for c in paper.id_columns if c in runs] + ["env"]
-    problems = runs[keys].drop_duplicates().sort_values(keys)["env"]
-    rank = {a: i for i, a in enumerate(paper.order(runs["algorithm"]))}
-    for env in problems:
-        g = runs[runs["env"] == env]
-        g = g.iloc[np.lexsort((g["variant"].to_numpy(), g["algorithm"].map(rank).to_numpy()))]
-        head = f"### {env}"
-        if "t" in g:
-            g = g[g["t"] == g["t"].max()]
-            head += f" (t = {int(g['t'].max()):,})"
-        out += [head, "", f"| algorithm | metric | mean [95% CI] | diff vs {reference} | paired p |",
-                "|---|---|---|---|---|"]
-        candidates = g[(g["variant"] == reference) | (g["algorithm"] == reference)]
-        ref_variant = sorted(candidates["variant"].unique())[0] if len(candidates) else reference
-        ref = g[g["variant"] == ref_variant].drop_duplicates("seed").set_index("seed")
-        for metric in metrics:
-            for variant, a in g.groupby("variant", sort=False):
-                vals = a.drop_duplicates("seed").set_index("seed")[metric]
-                if vals.isna().all():
-                    continue
-                m, lo, hi = mean_ci(vals.to_numpy())
-                diff, p = ("", "")
-                if not ref.empty and variant != ref_variant and metric in ref and not ref[metric].isna().all():
-                    seeds = vals.index.intersection(ref.index)
-                    d, pv = paired_test(vals.loc[seeds].to_numpy(), ref.loc[seeds, metric].to_numpy())
-                    diff, p = f"{d:+.4g}", ("–" if not np.isfinite(pv) else f"{pv:.2g}")
-                out.append(f"| {a['label'].iloc[0]} | {metric} | {m:.4g} [{lo:.4g}, {hi:.4g}] | {diff} | {p} |")
-        out.append("")
-    return "\n".join(out)
 
 
 def _paper_of(result_dir: Path):
