@@ -117,7 +117,7 @@ def comparison_table(runs: pd.DataFrame, reference: str, metrics, paper) -> str:
                 vals = a.drop_duplicates("seed").set_index("seed")[metric]
                 if vals.isna().all():
                     continue
-                m, lo, hi = mean_ci(vals.to_numpy())
+                m, lo, hi = _mean_ci(vals.to_numpy())
                 diff, p = ("", "")
                 if not ref.empty and variant != ref_variant and metric in ref and not ref[metric].isna().all():
                     seeds = vals.index.intersection(ref.index)
@@ -127,6 +127,16 @@ def comparison_table(runs: pd.DataFrame, reference: str, metrics, paper) -> str:
                            f"| {diff} | {p} |")
         out.append("")
     return "\n".join(out)
+
+
+def _mean_ci(values) -> tuple:
+    """Mean and 95 % interval over seeds: Wilson's for a 0/1 metric (a share of seeds: inside [0, 1]), else
+    Student's."""
+    x = np.asarray(values, float)
+    x = x[np.isfinite(x)]
+    if x.size and np.isin(x, (0.0, 1.0)).all():
+        return wilson_ci(int(x.sum()), x.size)
+    return mean_ci(x)
 
 
 def _stopping_comparison(g, ref, ref_variant, reference, metrics, head) -> list[str]:
@@ -159,7 +169,7 @@ def _stopping_comparison(g, ref, ref_variant, reference, metrics, head) -> list[
             if vals.empty:
                 lines.append(f"| {a['label'].iloc[0]} | {metric} | {st['n']} (0) | {cens} | no seed stopped | | |")
                 continue
-            m, lo, hi = mean_ci(vals.to_numpy())
+            m, lo, hi = _mean_ci(vals.to_numpy())
             diff, p = "", ""
             if variant != ref_variant and metric in ref and not ref[metric].isna().all():
                 ref_stopped = ref[~ref["censored"].astype(bool)][metric].dropna()
