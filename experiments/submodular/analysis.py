@@ -45,10 +45,16 @@ def _setting(r: pd.DataFrame, skip=()) -> str:
 def _symlog(ax, values):
     """A y axis that is logarithmic above a small threshold and linear around 0: negative values (an alpha-regret
     below the comparator's) stay on the figure instead of falling off a log axis."""
-    v = np.abs(np.asarray(values, float))
-    v = v[np.isfinite(v) & (v > 0)]
-    ax.set_yscale("symlog", linthresh=float(np.percentile(v, 10)) if v.size else 1.0)
+    raw = np.asarray(values, float)
+    raw = raw[np.isfinite(raw)]
+    v = np.abs(raw[raw != 0])
+    thresh = float(np.percentile(v, 10)) if v.size else 1.0
+    ax.set_yscale("symlog", linthresh=thresh, linscale=1.5)
     ax.axhline(0, color="0.6", lw=0.6)
+    if v.size:  # ticks at 0 and at whole decades clear of the linear band (no labels piled up at +-thresh)
+        first, last = int(np.floor(np.log10(thresh))) + 1, int(np.ceil(np.log10(v.max())))
+        pos = [10.0 ** e for e in range(first, last + 1)]
+        ax.set_yticks(([-p for p in reversed(pos)] if (raw < 0).any() else []) + [0.0] + pos)
 
 
 def _matrix(curves: pd.DataFrame, metric: str):
@@ -131,7 +137,7 @@ def e1(paper, runs, curves, figures_dir, rows, md):
                     ma = A.mean(0)
                     m, lo, hi = mean_ci(A[:, -1])
                     ax.plot(t, ma, "-", color=st["color"], marker=st["marker"], ms=3, markevery=max(len(t) // 8, 1),
-                            label=f"{label}: α-regret, slope {_fmt(sa[0], 2)}")
+                            label=label)  # (the slopes are in the E1 table: they differ per panel)
                     ax.plot(t, R1.mean(0), ":", color=st["color"], alpha=0.7)
                     drawn += [ma, R1.mean(0)]
                     md.append(f"| {family} | {label} | {alpha:.3f} | {m:.3g} [{lo:.3g}, {hi:.3g}] | "
@@ -155,8 +161,8 @@ def e1(paper, runs, curves, figures_dir, rows, md):
                                    [f"α = {alpha:.3f}"]))
             ax.title.set_fontsize(8)
         fig.suptitle(f"{exp}: {_setting(r, varying)}, T = {int(r['t'].max()):,}\nmean over "
-                     f"{common.seeds_text(r)} per curve; solid: α-regret (slope of the log-log fit), dotted: "
-                     f"1-regret vs the best set found", fontsize=9)
+                     f"{common.seeds_text(r)} per curve; solid: α-regret, dotted: 1-regret vs the best set found (slopes: "
+                     f"paper/submodular/README.md, E1)", fontsize=9)
         md.append("")
         fig.tight_layout()
         common.legend_outside(fig, axes, where="right")
