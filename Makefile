@@ -93,7 +93,7 @@ report-mlcb: install
 OVERRIDES ?=
 PRESET_JOBS ?= 2
 TNS_EVERY ?= 1
-PRESETS_lats := setup1_hard imdb setup2_easy setup2_hard setup1_easy figure2 figure1
+PRESETS_lats := stopping_rules setup1_hard imdb setup2_easy setup2_hard setup1_easy figure2 figure1
 PRESETS_submodular := rate_T rate_T_usm rate_T_karate rate_T_karate_usm first_order rank usm_size curvature
 PRESET_ARGS_lats/imdb := ++runner.batch_sizes={lagex:16,cge:16,cge_wlag:16,uniform:16}
 comma := ,

@@ -265,10 +265,55 @@ BAD = [
     (S2 + ["experiment.r={glr: 0.1}"], "experiment.r names unknown stopping rule 'glr'; valid choices: paper"),
     (S2 + ["experiment.r={pessimistic_optimistic: -1}", "experiment.stopping=pessimistic_optimistic"],
      "experiment.r.pessimistic_optimistic must be >= 0"),
-    (S2 + ["experiment.stopping=[]"], "experiment.stopping lists no rule; valid choices: paper"),
+    (S2 + ["experiment.stopping=[]"], "experiment.stopping lists no stopping rule; valid choices: paper"),
 ]
 
 
 @pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a[1:]) for a, _ in BAD])
 def test_stopping_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, args, message):
     check_bad_input(args, message, tmp_path, monkeypatch, capsys)
+
+
+# ----------------------------------------------------------------------------- every algorithm x every rule
+def _run_rules(algorithms, rules, thresholds=("paper", "joint"), seeds=2, horizon=400):
+    """The figure1 instance (K = 3, d = 1) through plan_experiment and the runner: rows per (algorithm, rule)."""
+    from experiments.run import plan_preset
+    from bandits.core.experiment import run_experiment
+
+    overrides = ["experiment.env=[figure1]", f"experiment.algorithms=[{','.join(algorithms)}]",
+                 f"experiment.stopping=[{','.join(rules)}]", f"experiment.stopping_threshold=[{','.join(thresholds)}]",
+                 f"experiment.seeds={seeds}", f"runner.max_horizon={horizon}", "runner.progress=false",
+                 "+experiment.plugins=[examples.lats_explorer]"]
+    if "pessimistic_optimistic" in rules:
+        overrides.append("experiment.r={pessimistic_optimistic: 0.3}")
+    _, _, _, plan = plan_preset("lats/stopping_rules", overrides, warn=lambda msg: None)
+    runs, _, _ = run_experiment(plan, log=lambda msg: None)
+    return runs
+
+
+def _check_rows(runs, algorithms, rules, thresholds=("paper", "joint")):
+    pairs = {(a, r) for a in algorithms for r in rules}
+    assert pairs == set(zip(runs["algorithm"], runs["stopping"]))
+    assert runs[["correct", "feasible", "r_good", "r_good_feasible", "tau_known_A"]].notna().all().all()
+    assert ((runs["tau"] <= runs["cap"]) & (runs["tau_known_A"] <= runs["tau"])).all()
+    assert set(runs.loc[runs["stopping"] == "joint_glr", "threshold"]) == set(thresholds)
+    po = runs[runs["stopping"] == "pessimistic_optimistic"]
+    assert (po["threshold"] == "box").all() and (po["r"] == 0.3).all()
+    stopped = po[~po["censored"].astype(bool)]
+    assert (stopped["r_good_feasible"] == 1.0).all()  # an answer it stops with is feasible and r-good
+
+
+def test_sound_rules_run_with_a_known_A_baseline_and_a_plugin():
+    """CTnS (Track-and-Stop, known A) and a plugin explorer under the sound rules (every algorithm x every rule:
+    the slow test below)."""
+    algorithms, rules = ["ctns", "confusing_pair"], ["joint_glr", "pessimistic_optimistic"]
+    _check_rows(_run_rules(algorithms, rules, ("joint",)), algorithms, rules, ("joint",))
+
+
+@pytest.mark.slow
+def test_every_algorithm_runs_under_every_rule():
+    from bandits.exploration.paper import ALGORITHMS
+
+    algorithms = ALGORITHMS.names()
+    rules = list(stopping.RULES)
+    _check_rows(_run_rules(algorithms, rules), algorithms, rules)

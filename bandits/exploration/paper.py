@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 import jax
 import jax.numpy as jnp
@@ -42,7 +43,7 @@ from .characteristic_time import characteristic_time
 from .ctns import ctns
 from .lagex import lagex
 from .lats import NEWTON_STEPS, STAGES, lats
-from .machinery import Config, ExplorerState, estimates
+from .machinery import Config, ExplorerState, Rule, estimates, explorer
 from .ptns import ptns
 from .stopping import RULES as STOPPING, threshold_name
 from .thresholds import THRESHOLDS
@@ -107,6 +108,34 @@ def _adapt(policy: Policy, A=None) -> Policy:
                   update=lambda s, a, obs, k: policy.update(s, a, obs, v(k)),
                   stopped=lambda s, t, k: policy.stopped(s, t, v(k)),
                   recommend=lambda s, k: policy.recommend(s, v(k)))
+
+
+def explorer_algorithm(build_rule: Callable[..., Rule], display: Optional[str] = None, color: Optional[str] = None,
+                       uses_oracle: bool = False) -> Algorithm:
+    """A sampling rule as an algorithm of this paper, to register with ``ALGORITHMS.add(name, ...)``.
+
+    Args:
+      build_rule: ``build_rule(known, **hyperparameters) -> machinery.Rule``. ``known`` is the learner's view
+        (``LatsView``: b, the assumed sds, delta, r, the run settings); the rule's ``step(state, ctx)`` receives a
+        ``machinery.Context`` each round (counts, mu_hat, A_hat, the shift, the vertices of F_hat_n, pi_n, ...)
+        and returns (omega, state). Its keyword arguments are the algorithm's hyperparameters
+        (``experiment.hyperparameters.<name>.<key>``).
+      display, color: how figures and tables show it.
+      uses_oracle: the rule is a known-constraint baseline (like CTnS and CGE): the shared loop then uses the
+        true A instead of A_hat, with no shift.
+    Returns:
+      an ``Algorithm`` whose policy is the shared loop (``machinery.explorer``) around the rule: estimates, F_hat_n,
+      C- or D-tracking and the stopping rule of ``experiment.stopping``, all as for the paper's algorithms.
+    """
+    def build(known, *oracle, **hyperparameters):
+        cfg = known.config()._replace(known_constraints=uses_oracle)
+        return _adapt(explorer(build_rule(known, **hyperparameters), cfg), *oracle)
+
+    params = list(inspect.signature(build_rule).parameters.values())
+    lead = [inspect.Parameter("known", inspect.Parameter.POSITIONAL_ONLY)] + \
+        ([inspect.Parameter("oracle", inspect.Parameter.POSITIONAL_ONLY)] if uses_oracle else [])
+    build.__signature__ = inspect.Signature(lead + params[1:])  # the hyperparameters the CLI checks
+    return Algorithm(build, display=display, color=color, sees_oracle=uses_oracle)
 
 
 def environment() -> Environment:
@@ -189,14 +218,19 @@ class LatsExperiment(ExperimentSchema):
     custom_delta: float = 0.1  # env "custom": delta when experiment.delta is not given
 
 
+def _names(value, key: str, what: str, choices) -> list[str]:
+    """The names ``value`` lists (one name or a list), each one of ``choices``, once each; one line otherwise."""
+    names = [str(x) for x in as_list(value)]
+    if not names:
+        raise ConfigError(f"{key} lists no {what}; valid choices: {', '.join(choices)}")
+    for name in names:
+        if name not in choices:
+            raise ConfigError(f"unknown {what} {name!r}; valid choices: {', '.join(choices)}")
+    return dedupe(names, key)
+
+
 def _envs(spec) -> list[str]:
-    envs = [str(e) for e in as_list(spec.env)]
-    if not envs:
-        raise ConfigError(f"experiment.env lists no environment; valid choices: {', '.join(ENV_CHOICES)}")
-    for e in envs:
-        if e not in ENV_CHOICES:
-            raise ConfigError(f"unknown environment {e!r}; valid choices: {', '.join(ENV_CHOICES)}")
-    return dedupe(envs, "experiment.env")
+    return _names(spec.env, "experiment.env", "environment", ENV_CHOICES)
 
 
 def _custom_arrays(spec):
@@ -251,13 +285,7 @@ def _choices(rule: str) -> str:
 
 def _stopping(spec) -> list[tuple[str, Optional[str]]]:
     """The (stopping rule, threshold choice or None: the rule's default) pairs the experiment runs."""
-    rules = [str(x) for x in as_list(spec.stopping)]
-    if not rules:
-        raise ConfigError(f"experiment.stopping lists no rule; valid choices: {', '.join(STOPPING)}")
-    for rule in rules:
-        if rule not in STOPPING:
-            raise ConfigError(f"unknown stopping rule {rule!r}; valid choices: {', '.join(STOPPING)}")
-    rules = dedupe(rules, "experiment.stopping")
+    rules = _names(spec.stopping, "experiment.stopping", "stopping rule", STOPPING)
     if spec.stopping_threshold is None:
         return [(rule, None) for rule in rules]
     chosen = dedupe([str(x) for x in as_list(spec.stopping_threshold)], "experiment.stopping_threshold")
