@@ -213,6 +213,7 @@ def stopping_stats(g: pd.DataFrame) -> dict:
     censored = g["censored"].to_numpy(bool)
     cap = float(g["cap"].max()) if "cap" in g else float(np.max(tau))
     m, lo, hi = mean_ci(np.minimum(tau, cap))
+    lo, hi = max(lo, 0.0), min(hi, cap)  # (the restricted mean lies in [0, cap]; few seeds: a wide t-interval)
     med = float(np.median(tau))
     return dict(n=len(tau), n_stopped=int((~censored).sum()), censored_frac=float(censored.mean()) if len(tau)
                 else np.nan, cap=cap, rmean=m, rmean_lo=lo, rmean_hi=hi, median=med,

@@ -126,3 +126,8 @@ def test_family_and_adversary_plugins_run_from_a_preset(cli, tmp_path):
     runs = pd.read_parquet(tmp_path / "sensor" / "runs.parquet")
     assert set(runs.family) == {"sensor_coverage"} and set(runs.adversary) == {"patrol"}
     assert np.all(np.isfinite(runs.alpha_regret))
+    (tmp_path / "elsewhere").mkdir()  # and the report, from another folder (docs/plugins.md)
+    rep = cli([str(tmp_path / "sensor")], cwd=tmp_path / "elsewhere", tool="bandits-bench-report")
+    assert rep.returncode == 0, rep.stderr[-3000:]
+    table = (tmp_path / "sensor" / "paper" / "submodular" / "comparison_submodular_plugins.md").read_text()
+    assert "### sensor_coverage patrol" in table and "| Alg. 6 (first-order, decomposition) | alpha_regret |" in table
