@@ -817,7 +817,7 @@ def rates_figure(slopes, points, paper, path: Path):
 
 
 # ----------------------------------------------------------------------------- driver
-FIGURE_TITLES = {"glm": "GLM experts (K = {K}, logistic truth)", "bandit": "UCB1 bandit experts (K = {K})",
+FIGURE_TITLES = {"glm": "GLM experts (K = {K}, {true_link} truth)", "bandit": "UCB1 bandit experts (K = {K})",
                  "oracle": "oracle experts"}
 
 
@@ -838,7 +838,8 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
         tab = final_table(r, paper, shown)
         if tab.empty:
             continue
-        title = f"{exp}: " + FIGURE_TITLES[family].format(K=int(r["K"].iloc[0]))
+        title = f"{exp}: " + FIGURE_TITLES[family].format(K=int(r["K"].iloc[0]),  # from the stored columns
+                                                          true_link=r["true_link"].iloc[0] if "true_link" in r else "?")
         ref_label = paper.display(paper.reference)
         md = final_markdown(tab, title, ref_label, paper.reference, paper)
         written.append(atomic_write_text(tab_dir / f"final_regret_{stem}.md", md))
