@@ -5,6 +5,7 @@ another. (ATA's example: ``test_cli.test_add_your_algorithm_plugin_and_compariso
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -103,3 +104,38 @@ def test_plugin_outside_the_repository_runs_with_user_presets_and_is_reported_fr
     rep = cli([str(tmp_path / "run")], cwd=tmp_path, tool="bandits-bench-report")
     assert rep.returncode == 2 and "cannot import plugin 'my_plugin'" in rep.stderr
     assert str(work.resolve()) in rep.stderr and len(rep.stderr.strip().splitlines()) == 1
+
+
+def test_list_prints_presets_by_paper_algorithms_with_defaults_and_launchers(cli, tmp_path):
+    """`bandits-bench --list`: every preset under the paper it composes to (user presets of --config-dir too),
+    every algorithm with its hyperparameters and defaults read from its builder, plugins named, the launchers."""
+    from pathlib import Path
+
+    from bandits.core.experiment import discover_papers
+    from experiments.catalog import hyperparameters
+
+    (tmp_path / "mine" / "experiment" / "mine").mkdir(parents=True)
+    (tmp_path / "mine" / "experiment" / "mine" / "greedy.yaml").write_text(PRESET)
+    (tmp_path / "my_plugin.py").write_text(PLUGIN)
+    out = cli(["--list", "--config-dir", str(tmp_path / "mine")], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    text = out.stdout
+    presets_part = text[:text.index("Algorithms:")]
+    sections = {}  # paper -> its preset rows
+    for block in presets_part.split("\n\n")[1:]:
+        head, *rows = block.strip().splitlines() or [""]
+        sections[head.split(":")[0]] = rows
+    root = Path(__file__).resolve().parents[1] / "configs" / "experiment"
+    for p in root.rglob("*.yaml"):
+        if not p.name.startswith("_"):
+            assert f"  {p.relative_to(root).with_suffix('')}  " in text, p
+    assert any(r.split()[0] == "mine/greedy" for r in sections["ata"])
+    assert any("examples/lats_explorer" in r for r in sections["lats"])
+    papers = discover_papers()
+    lagex = dict(hyperparameters(papers.get("lats").algorithms.get("lagex")))
+    assert lagex == {"every": None, "eta": 1.0} and re.search(r"^  lagex +LAGEX: every=None, eta=1.0$", text, re.M)
+    assert "explore_then_commit" in text and "plugin examples.explore_then_commit: explore_rounds=1000" in text
+    assert "my_greedy" in text and "scale=1.0" in text  # the user preset's plugin, imported from the working folder
+    assert re.search(r"^  ata_empirical +ATA-E: eta \(required\)$", text, re.M)
+    for launcher in ("basic", "joblib", "submitit_local", "submitit_slurm", "slurm"):
+        assert f"  {launcher} " in text
