@@ -76,6 +76,13 @@ def _paper_of(result_dir: Path):
         return None
 
 
+def output_dirs(dirs, figures=None, paper_dir=None) -> tuple[Path, Path]:
+    """Where figures and tables go: as given, else next to the first result directory."""
+    root = Path(dirs[0])
+    return (Path(figures) if figures is not None else root / "figures",
+            Path(paper_dir) if paper_dir is not None else root / "paper")
+
+
 def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, reference: str | None = None,
            warn=None) -> list[Path]:
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
@@ -99,9 +106,7 @@ def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, ref
     loaded.pop(None, None)  # readable results that name no paper: nothing to analyse them with
     if not loaded:
         raise FileNotFoundError("no complete result directories (runs.parquet and meta.json) found")
-    root = Path(dirs[0])
-    figures = Path(figures) if figures is not None else root / "figures"
-    paper_dir = Path(paper_dir) if paper_dir is not None else root / "paper"
+    figures, paper_dir = output_dirs(dirs, figures, paper_dir)
     from experiments.run import load_plugins
 
     prepared = []
@@ -142,12 +147,20 @@ def main(argv=None):
     args = ap.parse_args(argv)
     from bandits.core.experiment import ConfigError
     from bandits.core.registry import UnknownNameError
+    from experiments.run import UsageError, check_writable
 
-    try:
+    try:  # where it writes, checked before anything is read or drawn
+        for (what, flag), out in zip((("figures", "--figures"), ("tables", "--paper")),
+                                     output_dirs(args.dirs, args.figures, args.paper)):
+            check_writable(out, what, hint=f"choose where they go with {flag}")
         written = report(args.dirs, args.figures, args.paper, args.reference)
-    except (FileNotFoundError, ReportError, UnknownNameError, ConfigError) as e:
+    except (FileNotFoundError, ReportError, UnknownNameError, ConfigError, UsageError) as e:
         print(f"bandits-bench-report: error: {e}", file=sys.stderr)
         sys.exit(2)
+    except OSError as e:  # failed while writing (a full disk, say): what and where, in one line
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"bandits-bench-report: error: cannot write the report: {e.strerror or e}{where}", file=sys.stderr)
+        sys.exit(1)
     for p in written:
         print(p)
     if not written:

@@ -15,21 +15,30 @@ its one-line reason is collected and printed at the end of the sweep (exit 1).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import re
+import shlex
 import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from experiments import processes
+
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 BUILTIN_LAUNCHERS = ("basic", "joblib", "submitit_local", "submitit_slurm")
 HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i", "--version", "--resolve",
                     "--package", "-p", "--shell-completion", "-sc")
+VALUE_FLAGS = ("--config-name", "-cn", "--config-path", "-cp", "--experimental-rerun", "--cfg", "-c", "--package",
+               "-p")  # Hydra's flags that take a value (``--info`` may: one of INFO_CHOICES)
+INFO_CHOICES = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
 LOCK = ".bandits-run.lock"
-FAILURE_LOG = "BANDITS_BENCH_FAILURE_LOG"
+TOP_LEVEL_KEYS = ("experiment", "runner")  # configs/config.yaml's groups; anything else at the top is a typo
+JOURNAL = "BANDITS_BENCH_JOURNAL"
 # Jobs the precheck has prepared, by ``_prepared_key``: a job that the basic launcher runs in this process takes its
 # plan from here instead of building its problems and simulations (comparators, lower bounds) a second time.
 PREPARED: dict = {}
@@ -43,22 +52,27 @@ class UsageError(Exception):
 
 # ----------------------------------------------------------------------------- argv
 def _split_argv(argv: list[str]):
-    """(config dirs from --config-dir/-cd, multirun?, Hydra flags, overrides)."""
+    """(config dirs from --config-dir/-cd, multirun?, Hydra flags (with their values), overrides)."""
     dirs, flags, overrides, multirun = [], [], [], False
-    it = iter(argv)
-    for arg in it:
+    i = 0
+    while i < len(argv):
+        arg, nxt = argv[i], (argv[i + 1] if i + 1 < len(argv) else None)
+        i += 1
         if arg in ("--config-dir", "-cd"):
-            d = next(it, None)
-            if d is None:
+            if nxt is None:
                 raise UsageError(f"{arg} needs a directory")
-            dirs.append(d)
-            flags += [arg, d]
+            dirs.append(nxt)
+            flags += [arg, nxt]
+            i += 1
         elif arg.startswith("--config-dir="):
             dirs.append(arg.split("=", 1)[1])
             flags.append(arg)
         elif arg in ("-m", "--multirun"):
             multirun = True
             flags.append(arg)
+        elif arg in VALUE_FLAGS or (arg in ("--info", "-i") and nxt in INFO_CHOICES):  # a flag and its value
+            flags += [arg] + ([nxt] if nxt is not None else [])
+            i += 1
         elif arg.startswith("-"):
             flags.append(arg)
         else:
@@ -67,15 +81,31 @@ def _split_argv(argv: list[str]):
 
 
 def _search_dirs(config_dirs: list[str], overrides: list[str]) -> list[Path]:
-    dirs = [Path(d).resolve() for d in config_dirs]
+    dirs = [(f"--config-dir {d}", Path(d).resolve()) for d in config_dirs]
     for o in overrides:
         key, _, value = o.partition("=")
         if key.lstrip("+") == "hydra.searchpath":
             for item in value.strip("[]").split(","):
                 item = item.strip().strip("'\"")
                 if item.startswith("file://"):
-                    dirs.append(Path(item[len("file://"):]).resolve())
-    return dirs + [CONFIG_DIR]
+                    dirs.append((f"hydra.searchpath {item}", Path(item[len("file://"):]).resolve()))
+    for given, d in dirs:
+        if not d.is_dir():
+            raise UsageError(f"{given}: {'not a directory' if d.exists() else 'no such directory'}; it must be a "
+                             f"folder of configs (<dir>/experiment/<name>.yaml)")
+    return [d for _, d in dirs] + [CONFIG_DIR]
+
+
+def check_overrides(overrides: list[str]) -> None:
+    """Every override is key=value (or ~key): a bare word is most often the rest of an unquoted value with spaces."""
+    for i, arg in enumerate(overrides):
+        if "=" in arg or arg.startswith("~"):
+            continue
+        prev = overrides[i - 1] if i and "=" in overrides[i - 1] else None
+        if prev is not None:
+            raise UsageError(f"{arg!r} is not key=value: if it belongs to the value before it (a path with spaces), "
+                             f"quote the whole override for the shell: '{prev} {arg}'")
+        raise UsageError(f"{arg!r} is not an override; write key=value (e.g. experiment=ata/figure3)")
 
 
 def available(group: str, search: list[Path] | None = None) -> list[str]:
@@ -186,9 +216,12 @@ def prepare(cfg, warn=None):
     """Composed config -> (paper, spec, runner settings, plan). Raises ConfigError / UnknownNameError."""
     from omegaconf import OmegaConf
 
-    from bandits.core.experiment import (ConfigError, RunnerSchema, available_memory, discover_papers,
-                                         load_config, memory_estimate, plan_experiment)
+    from bandits.core.experiment import ConfigError, RunnerSchema, discover_papers, load_config, plan_experiment
 
+    unknown = [k for k in cfg if k not in TOP_LEVEL_KEYS and k != "hydra"]
+    if unknown:  # +experimnt.seeds=3: a misspelt top-level key, refused like a misspelt nested one
+        raise ConfigError(f"unknown key {_first_leaf(cfg, unknown[0])}; valid top-level keys: "
+                          f"{', '.join(TOP_LEVEL_KEYS)}")
     runner = load_config(RunnerSchema, cfg.runner, "runner")
     if "experiment" not in cfg or cfg.experiment is None:
         raise ConfigError("missing value for experiment; choose a preset with experiment=<paper>/<preset>")
@@ -206,12 +239,19 @@ def prepare(cfg, warn=None):
     if runner.checkpoints is not None:
         spec.checkpoints = runner.checkpoints
     runner_map = OmegaConf.to_container(OmegaConf.structured(runner))
-    plan = plan_experiment(paper, spec, runner_map, warn=warn)
-    need, have = memory_estimate(plan), available_memory()
-    if have and need > 0.7 * have:
-        raise ConfigError(f"the results would need about {need / 2**30:.1f} GiB of memory ({have / 2**30:.1f} GiB "
-                          f"here); lower experiment.seeds or experiment.checkpoints, or split the sweep")
+    plan = plan_experiment(paper, spec, runner_map, warn=warn)  # checks the memory the plan needs, too
     return paper, spec, runner, plan
+
+
+def _first_leaf(cfg, key: str) -> str:
+    """``experimnt.seeds`` for the subtree ``experimnt`` (the key the user typed)."""
+    from omegaconf import OmegaConf
+
+    node = cfg[key]
+    while OmegaConf.is_dict(node) and len(node) > 0:
+        sub = next(iter(node))
+        key, node = f"{key}.{sub}", node[sub]
+    return key
 
 
 def _result_config(config: dict) -> dict:
@@ -241,45 +281,136 @@ def _prepared_key(container: dict, x64: bool) -> str:
     return json.dumps([container.get("experiment"), container.get("runner"), x64], sort_keys=True, default=str)
 
 
-def check_writable(out: Path) -> None:
-    """The output directory can be created and written (checked before Hydra creates it)."""
-    probe = out
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise UsageError(f"cannot write results to {out}: {probe} is not a directory")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write results to {out}: {probe} is not writable")
+def check_writable(out: Path, what: str = "results", hint: str = "") -> None:
+    """The directory ``out`` can be created and written (checked before anything writes there); one line
+    (``UsageError``) naming the reason otherwise: a file in the way, no permission, a name too long, ..."""
+    hint = f"; {hint}" if hint else ""
+    try:
+        probe = Path(os.path.abspath(out))
+        while not probe.exists():
+            probe = probe.parent
+        if not probe.is_dir():
+            raise UsageError(f"cannot write {what} to {out}: {probe} is not a directory{hint}")
+        if not os.access(probe, os.W_OK | os.X_OK):
+            raise UsageError(f"cannot write {what} to {out}: {probe} is not writable{hint}")
+    except OSError as e:
+        raise UsageError(f"cannot write {what} to {out}: {e.strerror or e}{hint}") from None
 
 
-def check_output_dir(out: Path, config: dict, resume: bool) -> str:
-    """'run', 'skip' (complete, same config, resume) or raise UsageError (results or a live run there)."""
+NOT_OURS = ("the suite never replaces a file it did not write: move it, or choose another output directory "
+            "(hydra.run.dir / hydra.sweep.dir)")
+
+
+def check_output_dir(out: Path, config: dict, resume: bool, names=(), warn=None) -> str:
+    """'run', 'skip' (complete, same config, resume) or raise UsageError.
+
+    Refused: a live run there; results there without ``runner.resume=true`` or of another config; any file
+    named as one the job writes (the result files and ``names``: Hydra's, where it writes some) that the suite did
+    not write -- a meta.json that is not the suite's, or a file no meta.json of the suite lists. With resume,
+    complete results are skipped only if every file meta.json lists has the size and checksum recorded when it
+    was written; otherwise the job is redone (it replaces only the suite's own files)."""
+    from bandits.core.results import RESULT_FILES, read_meta, verify_files
+
     check_writable(out)
     lock = out / LOCK
     if lock.exists() and _lock_is_live(lock):
         raise UsageError(f"{out} is in use by a live run ({lock}); wait for it or choose another output directory")
-    meta = out / "meta.json"
-    if meta.exists():
-        if not resume:
-            raise UsageError(f"{out} already holds results; choose another output directory "
-                             f"(hydra.run.dir / hydra.sweep.dir), or add runner.resume=true to skip complete jobs")
-        try:
-            stored = json.loads(meta.read_text()).get("config", {})
-        except (OSError, ValueError):
-            return "run"  # unreadable results are redone
-        if _result_config(stored) != _result_config(config):
-            raise UsageError(f"{out} holds results of a different config; resume needs the same settings "
-                             f"(or choose another output directory)")
-        return "skip"
-    return "run"
+    meta, foreign = read_meta(out)
+    if foreign:
+        raise UsageError(f"{out / 'meta.json'} was not written by bandits-bench ({foreign}); {NOT_OURS}")
+    listed = set(meta.get("files") or ()) | {"meta.json"} if meta is not None else set()
+    for name in RESULT_FILES + tuple(names):
+        if (out / name).exists() and name not in listed and (meta is None or name in RESULT_FILES):
+            raise UsageError(f"{out / name} was not written by bandits-bench (no meta.json of the suite lists it); "
+                             f"{NOT_OURS}")
+    if meta is None:
+        return "run"
+    if not resume:
+        raise UsageError(f"{out} already holds results; choose another output directory "
+                         f"(hydra.run.dir / hydra.sweep.dir), or add runner.resume=true to skip complete jobs")
+    if _result_config(meta.get("config", {})) != _result_config(config):
+        raise UsageError(f"{out} holds results of a different config; resume needs the same settings "
+                         f"(or choose another output directory)")
+    damaged = verify_files(out, meta)
+    if damaged:
+        (warn or (lambda m: print(m, file=sys.stderr)))(f"warning: redoing {out}: {damaged}")
+        return "run"
+    return "skip"
 
 
-def precheck(argv: list[str]) -> None:
-    """Compose and check every job of the command before any of them runs."""
+def hydra_written(cfg, overrides=()) -> list[str]:
+    """The files Hydra writes into a job's directory with this config (relative names): its config copies
+    (``hydra.output_subdir``) and a job log file (``hydra/job_logging=default``: ``<job name>.log``, appended to)."""
+    from omegaconf import OmegaConf
+
+    names = []
+    sub = cfg.hydra.get("output_subdir")
+    if sub:
+        names += [f"{sub}/{f}" for f in ("config.yaml", "hydra.yaml", "overrides.yaml")]
+    # the job's name is this module's unless overridden (compose() does not know it)
+    job_name = next((o.split("=", 1)[1] for o in overrides if o.startswith("hydra.job.name=")), Path(__file__).stem)
+    handlers = OmegaConf.to_container(cfg.hydra.job_logging, resolve=False).get("handlers") or {}
+    for h in handlers.values():
+        name = Path(str(h.get("filename") or "")).name.replace("${hydra.job.name}", job_name)
+        if name and "${" not in name:
+            names.append(name)
+    return names
+
+
+def _launcher_ranges() -> dict:
+    """hydra.launcher's numeric keys (the launchers' schemas say "int" only): what fits this machine and reason.
+    A key not named here gets its type's range (``bandits.core.ranges``)."""
+    from bandits.core.ranges import Range
+
+    cores = os.cpu_count() or 1
+    return {"n_jobs": Range(1, 4 * cores, kind="int", why=f"worker processes, each with its own JAX: at most 4 per "
+                                                               f"core here; -1 for one per core"),
+            "verbose": Range(0, 100, kind="int"), "timeout": Range(0.0, 1e7, low_open=True),
+            "timeout_min": Range(1, 10**6, kind="int"), "cpus_per_task": Range(1, 4096, kind="int"),
+            "gpus_per_node": Range(0, 64, kind="int"), "tasks_per_node": Range(1, 4096, kind="int"),
+            "nodes": Range(1, 10**5, kind="int"), "mem_gb": Range(0.0, 1e5, low_open=True),
+            "array_parallelism": Range(1, 10**6, kind="int"), "batch_size": Range(1, 10**6, kind="int")}
+
+
+def check_launcher(cfg) -> None:
+    """Every number among ``hydra.launcher``'s settings against its range (``n_jobs=0`` failed inside joblib)."""
+    from omegaconf import OmegaConf
+
+    from bandits.core.ranges import DEFAULT_RANGES
+
+    settings = OmegaConf.to_container(cfg.hydra.launcher, resolve=False)
+    ranges = _launcher_ranges()
+    for key, value in settings.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (key == "n_jobs" and value == -1):
+            continue
+        rng = ranges.get(key) or DEFAULT_RANGES["int" if isinstance(value, int) else "float"]
+        rng.check(value, f"hydra.launcher.{key}")
+
+
+def check_sweep_dir(sweep: Path) -> None:
+    """Hydra writes ``multirun.yaml`` into the sweep directory: refuse if a file of that name is not Hydra's
+    config of a bandits-bench sweep."""
+    import yaml
+
+    path = sweep / "multirun.yaml"
+    if not path.exists():
+        return
+    try:
+        content = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        content = None
+    if not (isinstance(content, dict) and {"hydra", "experiment", "runner"} <= set(content)):
+        raise UsageError(f"{path} was not written by bandits-bench; {NOT_OURS}")
+
+
+def precheck(argv: list[str]) -> dict:
+    """Compose and check every job of the command before any of them runs. Returns where they write:
+    {"jobs": number of jobs, "out": the first job's directory, "sweep": the sweep directory or None}."""
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
     config_dirs, multirun, _, overrides = _split_argv(argv)
+    check_overrides(overrides)
     search = _search_dirs(config_dirs, overrides)
     precheck_argv(overrides, search)
     extra = [f"hydra.searchpath=[{','.join('file://' + str(d) for d in search[:-1])}]"] \
@@ -296,15 +427,22 @@ def precheck(argv: list[str]) -> None:
             except Exception as e:  # Hydra's composition errors are multi-line: keep the reason and the hint
                 lines = [line.strip() for line in str(e).splitlines() if line.strip()]
                 raise UsageError(" ".join(lines[:2]) if lines else type(e).__name__) from None
+            check_launcher(cfg)
             x64 = _wants_x64(cfg)
             with jax.enable_x64(x64):  # the job's dtype (the job sets it for its process; this leaves it as it was)
                 prepared = prepare(cfg)
             _, _, runner, _ = prepared
             out = Path(cfg.hydra.sweep.dir) / str(cfg.hydra.sweep.subdir) if multirun else Path(cfg.hydra.run.dir)
             task = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True)
-            check_output_dir(out, task, runner.resume)
+            if multirun and num == 0:
+                check_sweep_dir(Path(cfg.hydra.sweep.dir))
+            # (a job it redoes says so when it runs)
+            check_output_dir(out, task, runner.resume, names=hydra_written(cfg, job_ov), warn=lambda m: None)
             if str(cfg.hydra.launcher.get("_target_", "")).endswith("BasicLauncher"):  # its jobs run in this process
                 PREPARED[_prepared_key(task, x64)] = prepared
+            if num == 0:
+                where = {"jobs": len(jobs), "out": out, "sweep": Path(cfg.hydra.sweep.dir) if multirun else None}
+    return where
 
 
 def plan_preset(preset: str, overrides=(), warn=None):
@@ -332,11 +470,20 @@ def _wants_x64(cfg) -> bool:
         return False
 
 
-def _record_failure(out_dir: str, msg: str):
-    path = os.environ.get(FAILURE_LOG)
+def _journal(out_dir, status: str, msg: str = ""):
+    """One line per finished job (status: done, skipped or failed) in the command's journal: the main process
+    reads it at the end (failures) or on Ctrl-C (what finished), whichever process ran the job."""
+    path = os.environ.get(JOURNAL)
     if path:
-        with open(path, "a") as f:
-            f.write(json.dumps({"dir": out_dir, "error": msg}) + "\n")
+        with contextlib.suppress(OSError), open(path, "a") as f:
+            f.write(json.dumps({"dir": str(out_dir), "status": status, "error": msg}) + "\n")
+
+
+def _read_journal(path) -> list[dict]:
+    try:
+        return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    except (OSError, ValueError):
+        return []
 
 
 def job(cfg) -> str | None:
@@ -344,15 +491,24 @@ def job(cfg) -> str | None:
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import OmegaConf
 
-    from bandits.core.experiment import ConfigError
-    from bandits.core.registry import UnknownNameError
-
     quiet_jax_logs()
     out = Path(HydraConfig.get().runtime.output_dir)
     multirun = HydraConfig.get().mode.name == "MULTIRUN"
     container = OmegaConf.to_container(cfg, resolve=True)
     created = not any(out.iterdir()) if out.is_dir() else True
     lock = out / LOCK
+    processes.ACTIVE.update(out=out, lock=None, created=created)  # what an interruption cleans up
+    processes.guard_worker()  # a sweep's worker (other launchers than joblib's) ends with its parent
+    try:
+        return _job(cfg, out, multirun, container, created, lock)
+    finally:
+        processes.ACTIVE.clear()
+
+
+def _job(cfg, out: Path, multirun: bool, container: dict, created: bool, lock: Path) -> str | None:
+    from bandits.core.experiment import ConfigError
+    from bandits.core.registry import UnknownNameError
+
     try:
         import jax
 
@@ -363,6 +519,7 @@ def job(cfg) -> str | None:
         paper, spec, runner, plan = prepared or prepare(cfg, warn=lambda msg: None)  # the precheck has warned
         if check_output_dir(out, container, runner.resume) == "skip":
             print(f"skipped (complete results with the same config): {out}", file=sys.stderr)
+            _journal(out, "skipped")
             return str(out)
         out.mkdir(parents=True, exist_ok=True)
         try:
@@ -372,13 +529,17 @@ def job(cfg) -> str | None:
                 raise UsageError(f"{out} is in use by a live run ({lock})") from None
             lock.unlink(missing_ok=True)  # a killed run's lock
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        processes.ACTIVE["lock"] = lock
         with os.fdopen(fd, "w") as f:
             f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}))
     except (ConfigError, UnknownNameError, UsageError) as e:
         return _job_failed(str(e), out, created, None, multirun, status=2)
     try:
-        return _run_job(cfg, paper, spec, runner, plan, out, container)
-    except (FloatingPointError, ValueError) as e:  # NaN/inf metrics, late checks: their message says it all
+        done = _run_job(cfg, paper, spec, runner, plan, out, container)
+        _journal(out, "done")
+        return done
+    except (FloatingPointError, ValueError, MemoryError) as e:  # NaN/inf metrics, invalid actions, buffers
+        # that would not fit, late checks: their message says it all
         return _job_failed(str(e), out, created, lock, multirun, status=1)
     except OSError as e:
         msg = f"cannot write results to {out}: {e.strerror}" if e.strerror else f"{type(e).__name__}: {e}"
@@ -403,8 +564,8 @@ def _job_failed(msg: str, out: Path, created: bool, lock: Path | None, multirun:
                 d.rmdir()
             except OSError:
                 pass
+    _journal(out, "failed", msg)
     if multirun:
-        _record_failure(str(out), msg)
         return None
     sys.exit(status)
 
@@ -461,8 +622,6 @@ def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
 
 # ----------------------------------------------------------------------------- entry point
 def main(argv: list[str] | None = None):
-    import hydra
-
     argv = sys.argv[1:] if argv is None else list(argv)
     quiet_jax_logs()
     if "--list" in argv:  # presets by paper, algorithms and hyperparameters, launchers
@@ -470,32 +629,81 @@ def main(argv: list[str] | None = None):
 
         try:
             config_dirs, _, _, overrides = _split_argv([a for a in argv if a != "--list"])
+            search = _search_dirs(config_dirs, overrides)
         except UsageError as e:
             _fail_line(str(e))
-        print(listing(_search_dirs(config_dirs, overrides)), end="")
+        print(listing(search), end="")
         return
-    if not any(a in HYDRA_INFO_FLAGS or a.startswith(("--cfg=", "--package=")) for a in argv):
-        from bandits.core.experiment import ConfigError
-        from bandits.core.registry import UnknownNameError
-
-        try:
-            precheck(argv)
-        except (UsageError, ConfigError, UnknownNameError) as e:
-            _fail_line(str(e))
-    fd, failures = tempfile.mkstemp(prefix="bandits-bench-failures-", suffix=".jsonl")
-    os.close(fd)
-    os.environ[FAILURE_LOG] = failures
-    sys.argv = [sys.argv[0]] + argv
     try:
-        hydra.main(version_base=None, config_path=str(CONFIG_DIR), config_name="config")(job)()
-        lines = [json.loads(line) for line in Path(failures).read_text().splitlines() if line.strip()]
+        fd, journal = tempfile.mkstemp(prefix="bandits-bench-journal-", suffix=".jsonl")
+        os.close(fd)
+    except OSError as e:
+        _fail_line(f"cannot create a temporary file ({e.strerror or e}); set TMPDIR to a writable folder")
+    os.environ[JOURNAL] = journal
+    processes.mark_main()  # a sweep's workers end when this process does (kill -9 included)
+    processes.use_guarded_loky()
+    processes.quiet_helpers()
+    state = {"argv": argv, "where": None}
+    try:
+        with processes.interruptible(lambda signum: _interrupted(state, journal)):
+            _main(argv, state)
+        lines = [f for f in _read_journal(journal) if f["status"] == "failed"]
     finally:
-        Path(failures).unlink(missing_ok=True)
+        Path(journal).unlink(missing_ok=True)
     if lines:
         print(f"bandits-bench: {len(lines)} job(s) failed; the others' results are kept:", file=sys.stderr)
         for f in lines:
             print(f"  {f['dir']}: {f['error']}", file=sys.stderr)
         sys.exit(1)
+
+
+def _main(argv: list[str], state: dict):
+    import hydra
+
+    try:  # Hydra's parser wants its flags before the overrides (``a=1 -m`` fails with its usage text)
+        _, _, flags, overrides = _split_argv(argv)
+    except UsageError as e:
+        _fail_line(str(e))
+    argv = flags + overrides
+    if not any(a in HYDRA_INFO_FLAGS or a.startswith(("--cfg=", "--package=")) for a in argv):
+        from bandits.core.experiment import ConfigError
+        from bandits.core.registry import UnknownNameError
+
+        try:
+            where = precheck(argv)
+        except (UsageError, ConfigError, UnknownNameError) as e:
+            _fail_line(str(e))
+        argv = argv + _pinned_dirs(argv, where)  # Hydra writes where the precheck looked (and a resume will)
+        state.update(argv=argv, where=where)
+    sys.argv = [sys.argv[0]] + argv
+    hydra.main(version_base=None, config_path=str(CONFIG_DIR), config_name="config")(job)()
+
+
+def _pinned_dirs(argv: list[str], where: dict) -> list[str]:
+    """``hydra.run.dir=<dir>`` (``hydra.sweep.dir`` for a sweep) as the precheck resolved it, unless given:
+    a default directory holds the time it was resolved at."""
+    key, value = ("hydra.sweep.dir", where["sweep"]) if where["sweep"] is not None else ("hydra.run.dir", where["out"])
+    if any(a.lstrip("+").startswith(key + "=") for a in argv):
+        return []
+    value = str(value)
+    if not re.fullmatch(r"[\w./+~@ -]+", value):  # Hydra's quoting for anything else
+        value = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return [f"{key}={value}"]
+
+
+def _interrupted(state: dict, journal: str):
+    """Ctrl-C: one line (what finished, the command that resumes), exit status 130."""
+    finished = [f for f in _read_journal(journal) if f["status"] in ("done", "skipped")]
+    with contextlib.suppress(OSError):
+        os.unlink(journal)
+    where = state["where"]
+    if where is None:
+        processes.end_now(130, "bandits-bench: interrupted before any job ran; nothing was written")
+    args = [a for a in state["argv"] if not a.startswith("runner.resume=")] + ["runner.resume=true"]
+    place = where["sweep"] or where["out"]
+    kept = f"their results kept in {place}" if finished else f"no results in {place}"
+    processes.end_now(130, f"bandits-bench: interrupted: {len(finished)} of {where['jobs']} job(s) finished ({kept});"
+                           f" resume with: bandits-bench {' '.join(shlex.quote(a) for a in args)}")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,30 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch,
     check_bad_input(args, message, tmp_path, monkeypatch, capsys)
 
 
+# ---- issue 32 (round two) begin: M-LCB's sizes and parameters have ranges that fit memory and float32 ----------------
+BAD_RANGES = [
+    (FIG + ["experiment.budgets=[10000000000]"], "experiment.budgets (budget M) must be an integer <= 1024"),
+    (FIG + ["experiment.glm.d=100000000"], "experiment.glm.d must be an integer >= 1 and <= 10000"),
+    (FIG + ["experiment.glm.rho=1e300"], "experiment.glm.rho must be in (0, 100]"),
+    (FIG + ["experiment.glm.theta_norm=-1"], "experiment.glm.theta_norm must be in [0, 100]"),
+    (FIG + ["experiment.glm.theta_star=[90.0,90.0,0.0,0.0,0.0]"], "experiment.glm.theta_star has norm 127.279; it "
+                                                                  "must be <= 100"),
+    (BANDIT + ["experiment.bandit.means=[1.5,0.5]"], "experiment.bandit.means (a Bernoulli mean) must be in [0, 1]"),
+    (BANDIT + ["experiment.bandit.explore=[1e300]"], "experiment.bandit.explore must be in (0, 1000]"),
+    (RATES + ["experiment.oracle.K=[1000000]"], "experiment.oracle.K must be an integer <= 1024"),
+    (RATES + ["experiment.oracle.horizons=[256,1000000000000]"], "experiment.oracle.horizons must be an integer >= 1 "
+                                                                 "and <= 1000000000"),
+    (RATES + ["experiment.oracle.gap=0"], "experiment.oracle.gap must be in (0, 1]"),
+    (FIG + ["experiment.hyperparameters.mflcb.c=1e300"], "experiment.hyperparameters.mflcb.c must be in"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_RANGES, ids=[" ".join(a) for a, _ in BAD_RANGES])
+def test_mlcb_range_cases(tmp_path, monkeypatch, capsys, args, message):
+    check_bad_input(args, message, tmp_path, monkeypatch, capsys)
+# ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
+
+
 SMOKE = {  # preset -> overrides that keep its compile count small (one compile per (algorithm, problem))
     "figure2": ["experiment=mlcb/figure2", "experiment.budgets=[2]", "experiment.algorithms=[mflcb,ed2rb]"],
     "figure2_reading_a": ["experiment=mlcb/figure2_reading_a", "experiment.budgets=[2]",

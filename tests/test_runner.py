@@ -199,3 +199,71 @@ def test_narrowing_the_batch_for_the_tail_keeps_every_seed_result(monkeypatch):
     assert narrowed.slot_rounds < wide.slot_rounds
     reference = run_until_stopped(sim, range(400), replace(cfg, refill=False))
     np.testing.assert_array_equal(reference.stopping_time, wide.stopping_time)
+
+
+# ---- issue 32 (round two) begin: invalid actions are checked every round and fail the run ------------------------
+def _arm_check():
+    from bandits.core.types import ActionCheck
+
+    return ActionCheck(names=("the arm within 0..K-1",),
+                       holds=lambda arm, params: jnp.stack([(arm >= 0) & (arm < params.means.shape[0])]))
+
+
+def _bad_from(round_of_seed):
+    """epsilon-greedy until the (0-based) round ``round_of_seed(seed index in the view)``, then arm K (invalid)."""
+    from toys import epsilon_greedy
+
+    base = epsilon_greedy()
+
+    def select(state, noise, t, view):
+        arm = base.select(state[0], noise, t, view)
+        return jnp.where(t >= state[1], view.K, arm).astype(jnp.int32)
+
+    return base._replace(init=lambda view: (base.init(view), jnp.int32(round_of_seed)),
+                         select=select, update=lambda s, a, r, view: (base.update(s[0], jnp.minimum(a, view.K - 1),
+                                                                                   r, view), s[1]))
+
+
+def _checked(policy, stopped=None):
+    from bandits.core import interact
+    from toys import BanditParams, BanditView, gaussian_bandit
+
+    env = gaussian_bandit()._replace(validate=_arm_check())
+    policy = policy if stopped is None else policy._replace(stopped=stopped)
+    return interact(policy, env, BanditView(K=3), BanditParams(jnp.asarray([0.0, 0.5, 1.0])))
+
+
+def test_a_valid_policy_runs_the_same_with_its_actions_checked(ata_sim):
+    """The check keeps each seed's first invalid round beside the scan's state: the numbers do not change."""
+    from toys import epsilon_greedy
+
+    checked = _checked(epsilon_greedy())
+    assert checked.conditions == ("the arm within 0..K-1",) and ata_sim.invalid is None
+    a, b = run(ata_sim, range(5), horizon=300, chunk=64), run(checked, range(5), horizon=300, chunk=64)
+    for k in a.metrics:
+        np.testing.assert_array_equal(a.metrics[k], b.metrics[k])
+
+
+@pytest.mark.parametrize("horizon,chunk,batch", [(300, 64, 1000), (300, 7, 16), (90, 128, 1000)])
+def test_the_first_invalid_round_is_named_whatever_the_chunk_and_batch(horizon, chunk, batch):
+    from bandits.core.runner import InvalidActionError
+
+    sim = _checked(_bad_from(77))  # every seed turns invalid at round 78 (1-based)
+    if horizon < 78:
+        run(sim, range(20), horizon=horizon, chunk=chunk, batch_size=batch)  # never reached: runs
+        return
+    with pytest.raises(InvalidActionError, match=r"invalid action at round 78 \(seed 0\): it violates 'the arm "
+                                                 r"within 0..K-1'; nothing is stored"):
+        run(sim, range(20), horizon=horizon, chunk=chunk, batch_size=batch)
+
+
+def test_an_invalid_action_stops_a_stopping_time_run_at_the_chunk_it_happens_in():
+    from bandits.core.runner import InvalidActionError
+
+    sim = _checked(_bad_from(40), stopped=lambda s, t, view: t >= 10_000)
+    with pytest.raises(InvalidActionError, match=r"round 41 \(seed 0\)"):
+        run_until_stopped(sim, range(40), RunConfig(horizon=100_000, chunk=16, batch_size=16, progress=False))
+    ok = _checked(_bad_from(10**6), stopped=lambda s, t, view: t >= 50)
+    res = run_until_stopped(ok, range(40), RunConfig(horizon=1_000, chunk=16, batch_size=16, progress=False))
+    assert (res.stopping_time == 50).all()
+# ---- issue 32 (round two) end ----------------------------------------------------------------------------------------

@@ -50,6 +50,34 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path, monkeypatch,
     check_bad_input(args, message, tmp_path, monkeypatch, capsys)
 
 
+# ---- issue 32 (round two) begin: sizes, seeds and parameters have ranges that fit memory and their types -------------
+BAD_RANGES = [
+    (MONO + ["experiment.n=1000000000"], "experiment.n must be an integer >= 1 and <= 1024 (every round evaluates "
+                                         "f_t on n-element sets for every seed)"),
+    (MONO + ["experiment.k=[2,100000]"], "experiment.k must be an integer >= 1 and <= 1024"),
+    (MONO + ["experiment.matroid=partition", "experiment.caps=[1,10000000000]"], "experiment.caps must be an integer "
+                                                                                 ">= 1 and <= 1024"),
+    (MONO + ["experiment.period=0"], "experiment.period must be an integer >= 1"),
+    (MONO + ["experiment.period=10000000000"], "experiment.period must be an integer >= 1 and <= 1000000000"),
+    (MONO + ["experiment.instance_seed=4294967296"], "experiment.instance_seed must be an integer >= 0 and <= "
+                                                     "4294967295"),
+    (MONO + ["experiment.exact_up_to=30"], "experiment.exact_up_to must be an integer >= 0 and <= 20"),
+    (MONO + ["experiment.scale=1e300"], "experiment.scale must be in (0, 1e+06]"),
+    (MONO + ["experiment.curvature=[0.5,nan]"], "experiment.curvature must be finite"),
+    (USM + ["experiment.keep=0"], "experiment.keep must be in (0, 1]"),
+    (MONO + ["experiment.hyperparameters.ocg.L=100000000000"], "experiment.hyperparameters.ocg.L must be an integer"),
+    (MONO + ["+experiment.family_kwargs.items=1000000000"], "experiment.family_kwargs.items must be an integer >= 1 "
+                                                            "and <= 10000"),
+    (MONO + ["+experiment.family_kwargs.density=5"], "experiment.family_kwargs.density must be in [0, 1]"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_RANGES, ids=[" ".join(a) for a, _ in BAD_RANGES])
+def test_submodular_range_cases(tmp_path, monkeypatch, capsys, args, message):
+    check_bad_input(args, message, tmp_path, monkeypatch, capsys)
+# ---- issue 32 (round two) end ----------------------------------------------------------------------------------------
+
+
 def test_usm_algorithms_keep_the_contract_on_the_usm_example():
     """The contract (tests/test_contract*.py) on the USM example: seed alone = seed in a batch, finite metrics, and
     a learner's view that holds no array of the environment or the oracle."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from bandits.core.numerics import KahanSum
 from bandits.core.experiment import Problem
-from bandits.core.types import Environment
+from bandits.core.types import ActionCheck, Environment
 
 from .time_laws import TimeLaw, make_time_law, worker_scales
 from .water_filling import Allocation, optimal_allocation
@@ -132,6 +132,31 @@ def proxy_loss(alloc: Allocation, means: jax.Array) -> jax.Array:
     return jnp.max(alloc.units * means[alloc.workers])
 
 
+def allocation_check(budget: int) -> ActionCheck:
+    """A valid allocation (compact form): integer workers and units of one length m, workers in 0..n-1 and
+    distinct where they get units, units >= 0 summing to the budget B."""
+
+    def holds(alloc: Allocation, params: AllocationParams):
+        w, u = jnp.asarray(alloc.workers), jnp.asarray(alloc.units)
+        shaped = (w.ndim == 1 and w.shape == u.shape and jnp.issubdtype(w.dtype, jnp.integer)
+                  and jnp.issubdtype(u.dtype, jnp.integer))  # static: a constant condition
+        if not shaped:
+            return jnp.array([False, True, True, True, True])
+        n, m = params.means.shape[0], w.shape[0]
+        used = u > 0
+        key = jnp.where(used, w, -1 - jnp.arange(m, dtype=w.dtype))  # slots without units never collide
+        if m <= 64:  # pairwise (cheaper than a sort at the sizes of the papers)
+            distinct = (key[:, None] == key[None, :]).sum() == m
+        else:
+            ordered = jnp.sort(key)
+            distinct = (ordered[1:] != ordered[:-1]).all()
+        return jnp.stack([jnp.bool_(True), (~used | ((w >= 0) & (w < n))).all(), (u >= 0).all(),
+                          u.sum() == budget, distinct])
+
+    return ActionCheck(names=("workers and units are integer arrays of one length", "workers within 0..n-1",
+                              "units >= 0", "units sum to the budget B", "no worker in two slots"), holds=holds)
+
+
 def allocation_env(law: TimeLaw, budget: int) -> Environment:
     def reset(key, params):
         del key
@@ -160,4 +185,4 @@ def allocation_env(law: TimeLaw, budget: int) -> Environment:
             "avg_proxy_regret": state.proxy_regret.value / k,
         }
 
-    return Environment(reset=reset, sample=sample, step=step, metrics=metrics)
+    return Environment(reset=reset, sample=sample, step=step, metrics=metrics, validate=allocation_check(budget))

@@ -33,19 +33,17 @@ import pandas as pd
 from omegaconf import MISSING
 
 from .checkpoints import log_grid
+from .ranges import (INT32_MAX, MAX_CHUNK, MAX_HORIZON, UINT32_MAX, WHY_ROUNDS, ConfigError,  # noqa: F401
+                     check_ranges, finite_float, ranged, strict_int)  # (ConfigError, finite_float: re-exported)
 from .registry import Registry
 from .results import curves_frame, runs_frame
-from .runner import RunConfig, run_fixed_horizon, run_until_stopped
+from .runner import InvalidActionError, RunConfig, available_memory, run_fixed_horizon, run_until_stopped
 from .types import Environment, Simulation, interact
 
 PyTree = Any
 MODES = ("fixed", "stopping")
 PALETTE = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:gray",
            "tab:olive", "tab:cyan")
-
-
-class ConfigError(ValueError):
-    """A bad experiment configuration; the message names the problem and the valid choices."""
 
 
 @dataclass(frozen=True)
@@ -162,26 +160,6 @@ def as_list(x) -> list:
     return [x]
 
 
-def strict_int(value, key: str, low: int | None = None) -> int:
-    """An integer, not a bool or a float; one line naming ``key`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ConfigError(f"{key} must be an integer, got {value!r}")
-    if low is not None and value < low:
-        raise ConfigError(f"{key} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def finite_float(value, key: str, low: float | None = None, strict: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ConfigError(f"{key} must be a number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ConfigError(f"{key} must be finite, got {value!r}")
-    if low is not None and (value <= low if strict else value < low):
-        raise ConfigError(f"{key} must be {'>' if strict else '>='} {low:g}, got {value!r}")
-    return value
-
-
 def dedupe(values: list, key: str, warn=None) -> list:
     """Drop repeated entries of a list, with one warning line."""
     out = []
@@ -251,7 +229,7 @@ def _where(exc: BaseException) -> str:
 
 
 def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) -> Plan:
-    """Check everything and build every simulation before anything runs."""
+    """Check everything and build every simulation before anything runs (the memory it needs included)."""
     warn = warn or (lambda msg: print(msg, file=sys.stderr))
     horizon = strict_int(spec.horizon, "experiment.horizon", 1)
     seeds = strict_int(spec.seeds, "experiment.seeds", 1)
@@ -265,15 +243,11 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
         if a not in paper.algorithms:
             raise ConfigError(f"hyperparameters given for unknown algorithm {a!r}; valid choices: "
                               f"{', '.join(paper.algorithms.names())}")
-    for a, hp in hps.items():
-        for k, v in (hp or {}).items():
-            if isinstance(v, float) and not np.isfinite(v):
-                raise ConfigError(f"experiment.hyperparameters.{a}.{k} must be finite, got {v!r}")
     if paper.check is not None:
         paper.check(spec)
     try:
         chunk = runner.get("stopping_chunk") if paper.mode == "stopping" else None
-        cfg = RunConfig.from_mapping(runner, horizon=horizon, **({"chunk": chunk} if chunk else {}))
+        cfg = RunConfig.from_mapping(runner, horizon=horizon, **({"chunk": chunk} if chunk is not None else {}))
     except (TypeError, ValueError) as e:
         raise ConfigError(f"runner: {e}") from None
     batch_sizes = {}
@@ -283,6 +257,8 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
                               f"{', '.join(paper.algorithms.names())}")
         batch_sizes[a] = strict_int(size, f"runner.batch_sizes.{a}", 1)
     problems = list(paper.problems(spec))
+    if not problems:
+        raise ConfigError("the experiment expands to no problem: a sweep axis of it is an empty list")
     if len({p.label for p in problems}) != len(problems):
         raise ConfigError("the experiment expands to duplicate problems; remove the repeated sweep values")
     jobs = []
@@ -295,8 +271,11 @@ def plan_experiment(paper: Paper, spec, runner: Mapping[str, Any], warn=None) ->
             jobs.append((problem, name, hp, sim))
     grid = log_grid(horizon, strict_int(spec.checkpoints, "experiment.checkpoints", 1)) if paper.mode == "fixed" \
         else None
-    return Plan(paper=paper, spec=spec, cfg=cfg, problems=problems, jobs=jobs, seeds=np.arange(seeds), grid=grid,
-                batch_sizes=batch_sizes)
+    plan = Plan(paper=paper, spec=spec, cfg=cfg, problems=problems, jobs=jobs, seeds=np.zeros(0, np.int64),
+                grid=grid, batch_sizes=batch_sizes)
+    check_memory(plan, seeds)
+    plan.seeds = np.arange(seeds)  # (after the check: 2^31 seeds would not fit in memory either)
+    return plan
 
 
 def run_experiment(plan: Plan, log=None, extra_columns: Mapping[str, Any] | None = None):
@@ -315,14 +294,17 @@ def run_experiment(plan: Plan, log=None, extra_columns: Mapping[str, Any] | None
                    **(extra_columns or {})}
         log(f"[{spec.name}] {name} on {problem.label}: {len(seeds)} seeds x {cfg.horizon} rounds"
             f"{' (cap)' if paper.mode == 'stopping' else ''}")
+        try:
+            res = run_fixed_horizon(sim, seeds, cfg, plan.grid, label=f"{name} {problem.label}") \
+                if paper.mode == "fixed" else run_until_stopped(sim, seeds, cfg)
+        except InvalidActionError as e:  # the environment's ActionCheck refused an action: name who played it
+            raise InvalidActionError(f"algorithm {name!r} on {problem.label}: {e}") from None
         if paper.mode == "fixed":
-            res = run_fixed_horizon(sim, seeds, cfg, plan.grid, label=f"{name} {problem.label}")
             metrics = {**res.metrics, **shared}
             curves.append(curves_frame(name, problem.label, seeds, plan.grid, metrics, columns))
             runs.append(runs_frame(name, problem.label, seeds, {k: v[:, -1] for k, v in metrics.items()},
                                    {**columns, "t": cfg.horizon}))
         else:
-            res = run_until_stopped(sim, seeds, cfg)
             final = {"tau": res.stopping_time.astype(np.float64), **res.metrics}
             runs.append(runs_frame(name, problem.label, seeds, final,
                                    {**columns, "censored": ~res.stopped, "cap": cfg.horizon}))
@@ -339,30 +321,74 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def memory_estimate(plan: Plan) -> int:
-    """Host bytes the stored frames of a plan will take (rows x ~128 bytes), before anything runs."""
+def _nbytes(tree) -> int:
     import jax
 
-    rows = 0
-    for _, _, _, sim in plan.jobs:
-        carry = jax.eval_shape(sim.init, jax.random.key(0))
-        n_metrics = len(jax.eval_shape(sim.metrics, carry))
-        points = len(plan.grid) if plan.grid is not None else 1
-        rows += len(plan.seeds) * (points * n_metrics + 1)
-    return rows * 128
+    return sum(int(np.prod(x.shape)) * np.dtype(x.dtype).itemsize for x in jax.tree.leaves(tree))
 
 
-def available_memory() -> int:
-    """Physical memory of this machine in bytes (0 if unknown)."""
-    import os
+class MemoryNeed(NamedTuple):
+    frames: int  # host bytes of the stored frames (rows x ~128 bytes)
+    batch: int  # bytes of the largest batch in flight: carries (in, out, temporaries), a chunk's draws, curves
+    #             (the runner checks XLA's own count after compiling: a step's temporaries included)
+    width: int  # that batch's width (seeds)
+    job: str  # "<algorithm> on <problem>" of that batch
 
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 0
+
+def memory_estimate(plan: Plan, seeds: Optional[int] = None) -> MemoryNeed:
+    """What a plan will hold in memory, from the shapes of its simulations (``jax.eval_shape``: nothing runs)."""
+    import jax
+
+    from .runner import batch_width
+
+    n_seeds = len(plan.seeds) if seeds is None else int(seeds)
+    points = len(plan.grid) if plan.grid is not None else 1
+    key = jax.random.key(0)
+    rows, batch = 0, MemoryNeed(0, 0, 0, "")
+    for problem, name, _, sim in plan.jobs:
+        cfg = plan.job_config(name)
+        carry = jax.eval_shape(sim.init, key)
+        metrics = jax.eval_shape(sim.metrics, carry)
+        rows += n_seeds * (points * len(metrics) + 1)
+        chunk = int(min(cfg.chunk, cfg.horizon))
+        noise = jax.eval_shape(lambda k: sim.sample(k, chunk), key)
+        width = batch_width(min(cfg.batch_size, n_seeds), len(jax.devices()))
+        need = width * (3 * _nbytes(carry) + _nbytes(noise) + points * _nbytes(metrics))
+        if need > batch.batch:
+            batch = MemoryNeed(0, need, width, f"{name} on {problem.label}")
+    return batch._replace(frames=rows * 128)
+
+
+def check_memory(plan: Plan, seeds: Optional[int] = None, have: Optional[int] = None) -> MemoryNeed:
+    """One ``ConfigError`` line if the plan would need more than 70% of this machine's memory."""
+    need = memory_estimate(plan, seeds)
+    have = available_memory() if have is None else have
+    if have and need.frames + need.batch > 0.7 * have:
+        gib = lambda b: f"{b / 2**30:.1f} GiB"  # noqa: E731
+        if need.batch > need.frames:
+            hint = "lower runner.batch_size" if need.width > batch_width_floor() else \
+                "shrink the problem (it does not fit even in the smallest batch)"
+            raise ConfigError(f"a batch of {need.width} seeds of {need.job} would need about {gib(need.batch)} of "
+                              f"memory ({gib(have)} here); {hint}")
+        raise ConfigError(f"the results would need about {gib(need.frames)} of memory ({gib(have)} here); lower "
+                          f"experiment.seeds or experiment.checkpoints, or split the sweep")
+    return need
+
+
+def batch_width_floor() -> int:
+    import jax
+
+    from .runner import batch_width
+
+    return batch_width(1, len(jax.devices()))
 
 
 # ----------------------------------------------------------------------------- schemas
+MAX_CHECKPOINTS = 10**6
+MAX_BATCH = 2**20
+WHY_CHUNK = "a chunk's draws are held in memory at once"
+
+
 @dataclass
 class ExperimentSchema:
     """Keys every paper's experiment config has; a paper's schema subclasses it and adds its own.
@@ -377,41 +403,42 @@ class ExperimentSchema:
     plugins: List[str] = field(default_factory=list)  # modules imported first (they register algorithms)
     algorithms: List[str] = MISSING
     hyperparameters: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # per algorithm
-    horizon: int = MISSING  # rounds (fixed horizon) or the cap on the stopping time
-    seeds: int = MISSING
-    checkpoints: int = 100  # log-spaced points of the curves (fixed-horizon papers)
+    horizon: int = ranged(MISSING, 1, MAX_HORIZON, why=WHY_ROUNDS)  # rounds (fixed horizon) or the stopping-time cap
+    seeds: int = ranged(MISSING, 1, INT32_MAX, why="seed indices are 32-bit integers")
+    checkpoints: int = ranged(100, 1, MAX_CHECKPOINTS)  # log-spaced points of the curves (fixed-horizon papers)
 
 
 @dataclass
 class RunnerSchema:
     """``configs/runner/*.yaml``: how to run, never what (values in configs/runner/default.yaml)."""
 
-    chunk: int = MISSING
-    stopping_chunk: int = MISSING
-    batch_size: int = MISSING
-    batch_sizes: Dict[str, int] = MISSING  # per algorithm: its jobs' batch_size
-    base_seed: int = MISSING
+    chunk: int = ranged(MISSING, 1, MAX_CHUNK, why=WHY_CHUNK)
+    stopping_chunk: int = ranged(MISSING, 1, MAX_CHUNK, why=WHY_CHUNK)
+    batch_size: int = ranged(MISSING, 1, MAX_BATCH)
+    batch_sizes: Dict[str, int] = ranged(MISSING, 1, MAX_BATCH)  # per algorithm: its jobs' batch_size
+    base_seed: int = ranged(MISSING, 0, UINT32_MAX, why="the random key is built from 32 bits")
     rng: str = MISSING
     x64: bool = MISSING
     refill: bool = MISSING
     progress: bool = MISSING
     resume: bool = MISSING
-    max_horizon: Optional[int] = None
-    max_seeds: Optional[int] = None
-    checkpoints: Optional[int] = None
+    max_horizon: Optional[int] = ranged(None, 1, MAX_HORIZON, why=WHY_ROUNDS)
+    max_seeds: Optional[int] = ranged(None, 1, INT32_MAX, why="seed indices are 32-bit integers")
+    checkpoints: Optional[int] = ranged(None, 1, MAX_CHECKPOINTS)
 
 
 def load_config(schema: type, cfg, prefix: str):
     """Check a config against its dataclass schema: an object of ``schema``, or one ``ConfigError`` line.
 
-    Unknown keys, wrong types and missing values are named by their full key.
+    Unknown keys, wrong types, missing values and values out of their range (``bandits.core.ranges``) are
+    named by their full key.
     """
     from omegaconf import OmegaConf
     from omegaconf import errors as oe
 
     try:
         merged = OmegaConf.merge(OmegaConf.structured(schema), cfg)
-        return OmegaConf.to_object(merged)
+        obj = OmegaConf.to_object(merged)
     except oe.MissingMandatoryValue as e:
         raise ConfigError(f"missing value for {prefix}.{e.full_key}") from None
     except oe.ConfigKeyError as e:
@@ -423,6 +450,8 @@ def load_config(schema: type, cfg, prefix: str):
     except oe.ValidationError as e:
         msg = str(e).splitlines()[0]
         raise ConfigError(f"{prefix}.{e.full_key}: {msg}") from None
+    check_ranges(obj, prefix)  # every numeric key against its range (declared with ``ranged`` or its type's)
+    return obj
 
 
 def _schema_keys(schema: type, path: str) -> list[str]:

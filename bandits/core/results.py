@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -13,6 +14,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Dict, Iterable, Mapping
 
@@ -20,6 +22,12 @@ import numpy as np
 import pandas as pd
 
 RESULT_FILES = ("runs.parquet", "curves.parquet", "meta.json")
+WRITER = "bandits-bench"  # meta.json's "written_by": the suite's own results (the files it lists are its own)
+# Held while results are written (all of a directory's renames) and while a temporary file exists: a process
+# that must end now (Ctrl-C, its parent gone) takes it first, so it leaves whole results or none, and no
+# temporary file (``PENDING``: the temporary files being written).
+WRITE_LOCK = threading.RLock()
+PENDING: set = set()
 
 
 def curves_frame(algorithm: str, env: str, seeds: np.ndarray, grid: np.ndarray,
@@ -114,18 +122,22 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600: results are shared files
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with WRITE_LOCK:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        PENDING.add(tmp)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600: results are shared files
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        finally:
+            PENDING.discard(tmp)
     return path
 
 
@@ -168,10 +180,57 @@ def write_results(out_dir: str | os.PathLike, runs: pd.DataFrame, curves: pd.Dat
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
         payloads[name] = buf.getvalue()
-    payloads["meta.json"] = strict_json({**meta, "files": [name for name, _ in frames]}).encode()
-    for name in [n for n, _ in frames] + ["meta.json"]:  # meta.json last
-        atomic_write_bytes(out / name, payloads[name])
+    files = {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()} for name, data in payloads.items()}
+    payloads["meta.json"] = strict_json({**meta, "written_by": WRITER, "files": files}).encode()
+    with WRITE_LOCK:  # a directory's files all renamed, or none
+        for name in [n for n, _ in frames] + ["meta.json"]:  # meta.json last
+            atomic_write_bytes(out / name, payloads[name])
     return out
+
+
+def read_meta(out_dir: str | os.PathLike):
+    """(meta.json's content, None) if it is the suite's, (None, why not) otherwise, (None, None) if absent.
+
+    The suite's: a JSON object with the config and the files it wrote (``written_by`` since checksums are
+    recorded; results written before carry a git revision and an environment instead)."""
+    path = Path(out_dir) / "meta.json"
+    if not path.exists():
+        return None, None
+    try:
+        meta = json.loads(path.read_text())
+    except OSError as e:
+        return None, f"it cannot be read: {e.strerror or e}"
+    except ValueError as e:
+        return None, f"it is not readable JSON ({type(e).__name__})"
+    ours = isinstance(meta, dict) and "config" in meta and "files" in meta and (
+        meta.get("written_by") == WRITER or {"git_revision", "environment"} <= set(meta))
+    return (meta, None) if ours else (None, "it is not a meta.json of bandits-bench")
+
+
+def verify_files(out_dir: str | os.PathLike, meta: Mapping):
+    """None if every file ``meta`` lists is there with the size and SHA-256 recorded when it was written, else
+    why not (one phrase naming the file)."""
+    files = meta.get("files")
+    if not isinstance(files, Mapping):  # results written before checksums were recorded
+        return "its meta.json records no checksums (written by an older version)"
+    for name, rec in files.items():
+        path = Path(out_dir) / name
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return f"{name} is missing"
+        if size != rec.get("bytes"):
+            return f"{name} has {size:,} bytes, meta.json recorded {rec.get('bytes'):,}"
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as e:
+            return f"{name} cannot be read ({e.strerror or e})"
+        if digest.hexdigest() != rec.get("sha256"):
+            return f"{name}'s SHA-256 differs from the one meta.json recorded"
+    return None
 
 
 def find_result_dirs(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -201,6 +260,9 @@ def load_results(dirs: Iterable[str | os.PathLike], warn=None, curve_metrics=Non
         try:
             meta = json.loads((d / "meta.json").read_text())
             files = meta.get("files", list(RESULT_FILES[:2]))  # results before "files" was stored had both
+            damaged = verify_files(d, meta) if isinstance(files, Mapping) else None  # older: no checksums
+            if damaged:
+                raise ValueError(damaged)
             r = pd.read_parquet(d / "runs.parquet")
             keep = curve_metrics(meta) if curve_metrics is not None else None
             c = pd.read_parquet(d / "curves.parquet", **({"filters": [("metric", "in", list(keep))]} if keep else {})) \

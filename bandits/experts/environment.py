@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 
 from bandits.core.numerics import KahanSum
-from bandits.core.types import Environment
+from bandits.core.types import ActionCheck, Environment
 
 from .confidence import RegretBound
 from .family import ExpertFamily, train
@@ -67,6 +67,20 @@ class ExpertsEnvState(NamedTuple):
 
 def known_of(family: ExpertFamily, budget: int = 0) -> ExpertsKnown:
     return ExpertsKnown(bound=family.bound, budget=int(budget))
+
+
+def expert_action_check(K: int) -> ActionCheck:
+    """A valid expert action: a boolean training mask of the K experts and an integer advisor among them.
+    (How many experts train is the algorithm's business: full training trains all K whatever M.)"""
+
+    def holds(action: ExpertAction, oracle):
+        train, advisor = jnp.asarray(action.train), jnp.asarray(action.advisor)
+        shaped = train.shape == (K,) and train.dtype == jnp.bool_ and advisor.shape == () \
+            and jnp.issubdtype(advisor.dtype, jnp.integer)  # static: a constant condition
+        return jnp.stack([jnp.bool_(shaped), (advisor >= 0) & (advisor < K)])
+
+    return ActionCheck(names=(f"a boolean training mask of K = {K} experts and an integer advisor",
+                              f"the advisor within 0..{K - 1}"), holds=holds)
 
 
 def experts_env(family: ExpertFamily) -> Environment:
@@ -118,4 +132,4 @@ def experts_env(family: ExpertFamily) -> Environment:
             out[f"advisor_count_{i}"] = state.advised[i]
         return out
 
-    return Environment(reset=reset, sample=sample, step=step, metrics=metrics)
+    return Environment(reset=reset, sample=sample, step=step, metrics=metrics, validate=expert_action_check(K))

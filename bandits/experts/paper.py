@@ -33,6 +33,7 @@ from omegaconf import MISSING
 
 from bandits.core.experiment import (PAPERS, Algorithm, ConfigError, ExperimentSchema, Paper, Problem, as_list,
                                      dedupe, finite_float, strict_int)
+from bandits.core.ranges import MAX_HORIZON, WHY_ROUNDS, ranged
 from bandits.core.registry import Registry
 from bandits.core.types import Environment, Policy
 
@@ -50,6 +51,13 @@ from .ucb import BanditOracle, ucb_experts
 FAMILIES = ("glm", "bandit", "oracle")
 BOUNDED_LINKS = tuple(name for name, (_, _, _, bounded) in LINKS.items() if bounded)
 SAFE = ("parameter", "prediction")
+# Sizes: the K experts (and d features, A base actions) are axes of every round's arrays for every seed.
+MAX_EXPERTS = 1024
+WHY_EXPERTS = "the K experts are an axis of every round's arrays"
+# Parameters: every link is flat to float32 precision for |<theta, x>| beyond ~20 (||x|| = 1, ||theta|| <= rho):
+# larger balls and true parameters change nothing but the rounding.
+MAX_NORM = 100.0
+WHY_NORM = "every link is flat in float32 far below: |<theta, x>| <= ||theta||"
 
 
 def _warn(msg: str) -> None:
@@ -62,11 +70,11 @@ class GLMExperts:
     """Spec section 5: x ~ uniform on S^{d-1}, y ~ Bernoulli(sigma_true(<theta*, x>)), squared loss."""
 
     links: List[str] = MISSING  # one expert per link (K = len(links))
-    d: int = MISSING
-    rho: float = MISSING  # parameter ball radius (D = 2 rho)
+    d: int = ranged(MISSING, 1, 10**4, why="every expert holds d parameters and a round draws x in R^d")
+    rho: float = ranged(MISSING, 0.0, MAX_NORM, low_open=True, why=WHY_NORM)  # parameter ball radius (D = 2 rho)
     true_link: str = MISSING  # the link generating the labels
-    theta_norm: float = MISSING  # theta* = (theta_norm / sqrt d) 1 unless theta_star is given
-    theta_star: Optional[List[float]] = None
+    theta_norm: float = ranged(MISSING, 0.0, MAX_NORM, why=WHY_NORM)  # theta* = (theta_norm / sqrt d) 1 unless given
+    theta_star: Optional[List[float]] = ranged(None, -MAX_NORM, MAX_NORM, why=WHY_NORM)
     safe: str = MISSING  # safe advice: parameter (eq. 7) or prediction averaging
     lipschitz: str = MISSING  # G_i in R_i and in the OGD step: common (G for every link) | per_link (each its own)
     G: float = MISSING  # the common Lipschitz constant (lipschitz: common)
@@ -76,27 +84,28 @@ class GLMExperts:
 class BanditExperts:
     """Spec section 6: UCB1 experts over Bernoulli base actions (losses)."""
 
-    means: List[float] = MISSING  # Bernoulli loss mean of every base action
+    means: List[float] = ranged(MISSING, 0.0, 1.0, label="a Bernoulli mean")  # loss mean of every base action
     arm_subsets: List[List[int]] = MISSING  # each expert's base actions (indices); K = its length
-    explore: List[float] = MISSING  # UCB exploration constant per expert (or one for all)
+    explore: List[float] = ranged(MISSING, 0.0, 1e3, low_open=True)  # UCB exploration constant per expert (or one)
 
 
 @dataclass
 class OracleExperts:
     """Spec sections 2 and 6: expected loss L*_i + A k^(alpha - 1) at session k, L*_i = best_loss + gap i."""
 
-    alpha: List[float] = MISSING  # a sweep axis, each in (0, 1]
-    K: List[int] = MISSING  # a sweep axis (with experiment.budgets: every (K, M))
-    best_loss: float = MISSING
-    gap: float = MISSING
-    amplitude: float = MISSING  # A
-    horizons: List[int] = MISSING  # T swept: the regret at each T (anytime algorithms: prefixes of one run)
+    alpha: List[float] = ranged(MISSING, 0.0, 1.0, low_open=True)  # a sweep axis
+    K: List[int] = ranged(MISSING, None, MAX_EXPERTS, why=WHY_EXPERTS)  # a sweep axis (with budgets: every (K, M))
+    best_loss: float = ranged(MISSING, 0.0, 1.0)
+    gap: float = ranged(MISSING, 0.0, 1.0, low_open=True)
+    amplitude: float = ranged(MISSING, 0.0, 1.0)  # A
+    horizons: List[int] = ranged(MISSING, 1, MAX_HORIZON, why=WHY_ROUNDS)  # T swept: the regret at each T
 
 
 @dataclass
 class MLCBExperiment(ExperimentSchema):
     experts: str = MISSING  # glm | bandit | oracle
-    budgets: List[int] = MISSING  # M, the training budget per round: a sweep axis
+    budgets: List[int] = ranged(MISSING, None, MAX_EXPERTS, label="budget M",
+                                why=WHY_EXPERTS)  # M, the training budget per round: a sweep axis
     glm: GLMExperts = MISSING
     bandit: BanditExperts = MISSING
     oracle: OracleExperts = MISSING
@@ -140,6 +149,9 @@ def _check_glm(spec, ms):
         if len(theta) != d:
             raise ConfigError(f"experiment.glm.theta_star has {len(theta)} entries but d = {d}; give d entries "
                               f"(or null for (theta_norm / sqrt d) 1)")
+        if math.hypot(*theta) > MAX_NORM:
+            raise ConfigError(f"experiment.glm.theta_star has norm {math.hypot(*theta):g}; it must be <= "
+                              f"{MAX_NORM:g} ({WHY_NORM})")
     if g.safe not in SAFE:
         raise ConfigError(f"unknown experiment.glm.safe {g.safe!r}; valid choices: {', '.join(SAFE)}")
     if g.lipschitz not in LIPSCHITZ_MODES:
@@ -259,7 +271,7 @@ def paper_env(family: ExpertFamily, k_max: int, horizons_: tuple = ()) -> Enviro
                 out[f"pseudo_regret_T{T}"] = state.at_horizons[j]
         return out
 
-    return Environment(reset=reset, sample=base.sample, step=step, metrics=metrics)
+    return Environment(reset=reset, sample=base.sample, step=step, metrics=metrics, validate=base.validate)
 
 
 # ----------------------------------------------------------------------------- problems

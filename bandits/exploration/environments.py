@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bandits.core import rng
-from bandits.core.types import Environment
+from bandits.core.types import ActionCheck, Environment
 
 from . import polytope
 
@@ -208,4 +208,11 @@ def exploration_env() -> Environment:
         return {"correct": correct.astype(f), "exact": exact.astype(f), "feasible": feasible.astype(f),
                 "r_good": good.astype(f), "r_good_feasible": good_feasible.astype(f)}
 
-    return Environment(reset=reset, sample=sample, step=step, metrics=metrics, assess=assess)
+    def holds(action, params: ExplorationParams):
+        a = jnp.asarray(action)
+        if not (a.shape == () and jnp.issubdtype(a.dtype, jnp.integer)):  # static: a constant condition
+            return jnp.array([False, True])
+        return jnp.stack([jnp.bool_(True), (a >= 0) & (a < params.mu.shape[0])])
+
+    validate = ActionCheck(names=("the arm is an integer", "the arm within 0..K-1"), holds=holds)
+    return Environment(reset=reset, sample=sample, step=step, metrics=metrics, assess=assess, validate=validate)

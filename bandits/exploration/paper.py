@@ -33,9 +33,10 @@ import numpy as np
 from omegaconf import MISSING
 
 from bandits.core.experiment import (PAPERS, Algorithm, ConfigError, ExperimentSchema, Paper, Problem, as_list,
-                                     dedupe, finite_float, strict_int)
+                                     dedupe, finite_float)
+from bandits.core.ranges import MAX_HORIZON, WHY_ROUNDS, ranged
 from bandits.core.registry import Registry
-from bandits.core.types import Environment, Policy, Simulation
+from bandits.core.types import Environment, Policy, Simulation, beside
 
 from . import environments as E, gaussian, polytope, thresholds
 from .cge import cge
@@ -61,6 +62,15 @@ DISPLAY = {"lagex": "LAGEX", "lats": "LATS", "ctns": "CTnS", "cge": "CGE", "ctns
 COLORS = {"lagex": "tab:red", "lats": "tab:blue", "ctns": "tab:green", "cge": "tab:olive", "ctns_wlag": "tab:purple",
           "cge_wlag": "tab:pink", "ptns": "tab:brown", "uniform": "tab:gray"}
 UNKNOWN_CONSTRAINTS = ("lagex", "lats", "ctns_wlag", "cge_wlag", "ptns", "uniform")
+# Where the arithmetic is meaningful (float64): means, constraint entries and sds within these ranges keep
+# (mu_a - mu_b)^2 / sigma^2 <= 1e24 and its sum over 2^31 rounds finite, and the barrier solves' A pi - b far
+# from overflow; mu = 1e300 squares to inf and every seed stops at once with a wrong answer.
+PARAMETER_LIMIT = 1e6
+WHY_PARAMETER = "the range where the float64 statistics are meaningful"
+SIGMA_RANGE = (1e-6, 1e6)
+# The solvers enumerate every basis of the polytope {pi in Delta_K : A pi <= b} (C(K + d, K - 1) of them, imdb
+# 1365) in every round of every seed: this many at most.
+MAX_BASES = 10**4
 
 
 # ----------------------------------------------------------------------------- the learner's view
@@ -144,7 +154,8 @@ def environment() -> Environment:
                        sample=lambda key, n, p: env.sample(key, n, _arrays(p)),
                        step=lambda z, s, a, p: env.step(z, s, a, _arrays(p)),
                        metrics=lambda s, p: env.metrics(s, _arrays(p)),
-                       assess=lambda ans, p: env.assess(ans, _arrays(p)))
+                       assess=lambda ans, p: env.assess(ans, _arrays(p)),
+                       validate=env.validate._replace(holds=lambda a, p: env.validate.holds(a, _arrays(p))))
 
 
 # ----------------------------------------------------------------------------- algorithms
@@ -198,24 +209,30 @@ for _name, _build, _oracle in [("lagex", _lagex, False), ("lats", _lats, False),
 @dataclass
 class LatsExperiment(ExperimentSchema):
     env: List[str] = MISSING  # environments of spec section 8 (Table 1), or "custom" (mu, A, b below)
-    delta: Optional[List[float]] = None  # a sweep axis; default: Table 1's delta of each environment
-    mu3: Optional[List[float]] = None  # Figure 2: setup 1 with mu_3 swept (setup1-* environments only)
+    delta: Optional[List[float]] = ranged(None, 0.0, 1.0, low_open=True, high_open=True)  # a sweep axis;
+    #                                                    default: Table 1's delta of each environment
+    mu3: Optional[List[float]] = ranged(None, -PARAMETER_LIMIT, PARAMETER_LIMIT, why=WHY_PARAMETER)  # Figure 2:
+    #                                                    setup 1 with mu_3 swept (setup1-* environments only)
     # slack of an r-good answer: a number, or a mapping {stopping rule: slack} (a rule it does not name: 0)
-    r: Any = 0.0
+    r: Any = ranged(0.0, 0.0, PARAMETER_LIMIT, kind="float", label="slack of an r-good answer", why=WHY_PARAMETER)
     # stopping rule(s) (spec section 11; a list is a sweep axis): paper | plugin | joint_glr | pessimistic_optimistic
     stopping: Any = "paper"
     # the threshold of the rules that have a choice (joint_glr: paper | joint); null: each rule's first; a list sweeps
     stopping_threshold: Any = None
-    sigma: Optional[float] = None  # replaces the reward sd of every arm (true and assumed); default: Table 1
+    sigma: Optional[float] = ranged(None, *SIGMA_RANGE, label="reward noise sd", why=WHY_PARAMETER)  # replaces
+    #                                                    the reward sd of every arm (true and assumed)
     threshold: str = "paper"  # paper | gk16 | code | theory (spec section 5)
     radius: str = "paper"  # confidence radius f(t, delta): paper | bound
     tracking: str = "C"  # C | D
     restricted: bool = False  # LATS / CTnS allocation over F_hat_t instead of Delta_K
-    every: int = 1  # lazy updates: the allocation is recomputed every `every` rounds
-    mu: Optional[List[float]] = None  # env "custom": arm means
-    A: Optional[List[List[float]]] = None  # env "custom": constraint matrix [d, K]
-    b: Optional[List[float]] = None  # env "custom": right-hand side [d]
-    custom_delta: float = 0.1  # env "custom": delta when experiment.delta is not given
+    every: int = ranged(1, 1, MAX_HORIZON, why=WHY_ROUNDS)  # lazy updates: the allocation every `every` rounds
+    mu: Optional[List[float]] = ranged(None, -PARAMETER_LIMIT, PARAMETER_LIMIT, why=WHY_PARAMETER)  # "custom":
+    #                                                    arm means
+    A: Optional[List[List[float]]] = ranged(None, -PARAMETER_LIMIT, PARAMETER_LIMIT, why=WHY_PARAMETER)  # "custom":
+    #                                                    constraint matrix [d, K]
+    b: Optional[List[float]] = ranged(None, -PARAMETER_LIMIT, PARAMETER_LIMIT, why=WHY_PARAMETER)  # "custom": [d]
+    custom_delta: float = ranged(0.1, 0.0, 1.0, low_open=True, high_open=True)  # "custom": delta when
+    #                                                    experiment.delta is not given
 
 
 def _names(value, key: str, what: str, choices) -> list[str]:
@@ -257,6 +274,8 @@ def _custom_arrays(spec):
 def _deltas(spec) -> Optional[list[float]]:
     if spec.delta is None:
         return None
+    if not as_list(spec.delta):
+        raise ConfigError("experiment.delta is empty; give values in (0, 1), or null for each environment's own")
     out = []
     for d in as_list(spec.delta):
         if not 0 < finite_float(d, "experiment.delta") < 1:
@@ -333,29 +352,27 @@ def _check_slack(spec, pairs) -> None:
 
 
 def check(spec: LatsExperiment) -> None:
+    """Beyond the schema's ranges (delta, r, sigma, every, mu3, mu, A, b): names, shapes and feasibility."""
     envs = _envs(spec)
-    _deltas(spec)
-    if not 0 < finite_float(spec.custom_delta, "experiment.custom_delta") < 1:
-        raise ConfigError(f"experiment.custom_delta must be in (0, 1), got {spec.custom_delta!r}")
     _check_slack(spec, _stopping(spec))
-    if spec.sigma is not None:
-        finite_float(spec.sigma, "experiment.sigma (reward noise sd)", 0.0, strict=True)
     if spec.threshold not in THRESHOLDS:
         raise ConfigError(f"unknown threshold {spec.threshold!r}; valid choices: {', '.join(THRESHOLDS)}")
     if spec.tracking not in TRACKING:
         raise ConfigError(f"unknown tracking rule {spec.tracking!r}; valid choices: {', '.join(TRACKING)}")
     if spec.radius not in RADII:
         raise ConfigError(f"unknown confidence radius {spec.radius!r}; valid choices: {', '.join(RADII)}")
-    strict_int(spec.every, "experiment.every", 1)
     if spec.mu3 is not None:
         bad = [e for e in envs if not e.startswith("setup1")]
         if bad:
             raise ConfigError(f"experiment.mu3 sweeps setup 1 only; drop it or use setup1-hard, setup1-easy, "
                               f"setup1-printed (got {', '.join(bad)})")
-        for m in as_list(spec.mu3):
-            finite_float(m, "experiment.mu3")
     for name in envs:
         mu, sd, A, b, _, _ = _base(spec, name)
+        bases = math.comb(len(mu) + len(b), len(mu) - 1)
+        if bases > MAX_BASES:
+            raise ConfigError(f"environment {name!r}: K = {len(mu)} arms and d = {len(b)} constraints give {bases:,} "
+                              f"vertex bases C(K + d, K - 1); the solvers enumerate them every round: at most "
+                              f"{MAX_BASES:,}")
         for m3 in (as_list(spec.mu3) if spec.mu3 is not None else [None]):
             if m3 is not None:
                 mu = mu.copy()
@@ -493,25 +510,19 @@ def wrap(spec, problem: Problem, sim: Simulation) -> Simulation:
         beta = thresholds.threshold(view.threshold, pstate.n, jnp.asarray(view.delta, mu_hat.dtype), pstate.counts, d)
         return z, beta
 
-    def init(key):
-        return sim.init(key), jnp.int32(0), jnp.int32(0), jnp.bool_(False), jnp.int32(0)
-
-    def step(carry, noise_t, t):
-        inner, vp, va, fired, tau_A = carry
-        inner = sim.step(inner, noise_t, t)
+    def update(extra, inner):
+        vp, va, fired, tau_A = extra
         fp, fa = flags(inner)
         pstate = inner[0]
         if isinstance(pstate, ExplorerState):
             z, beta = known_A_glr(pstate)
             now = ~fired & (pstate.n >= pstate.counts.shape[0]) & (z > beta)
             fired, tau_A = fired | now, jnp.where(now, pstate.n, tau_A)
-        return inner, vp + fp, va + fa, fired, tau_A
+        return vp + fp, va + fa, fired, tau_A
 
-    def metrics(carry):
-        inner, vp, va, fired, tau_A = carry
-        out = dict(sim.metrics(inner))
-        out["violations_policy"] = vp
-        out["violations_allocation"] = va
+    def metrics(extra, inner):
+        vp, va, fired, tau_A = extra
+        out = {"violations_policy": vp, "violations_allocation": va}
         pstate = inner[0]
         if isinstance(pstate, ExplorerState):
             out["shift"] = pstate.shift
@@ -526,8 +537,7 @@ def wrap(spec, problem: Problem, sim: Simulation) -> Simulation:
                     out[f"pi_hat_{a}"] = policy[a]
         return out
 
-    stopped = None if sim.stopped is None else (lambda carry, t: sim.stopped(carry[0], t))
-    return Simulation(init=init, sample=sim.sample, step=step, metrics=metrics, stopped=stopped)
+    return beside(sim, lambda: (jnp.int32(0), jnp.int32(0)), update, metrics)  # (its stopping rule and checks)
 
 
 # ----------------------------------------------------------------------------- registration

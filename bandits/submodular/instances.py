@@ -35,8 +35,9 @@ import numpy as np
 
 from bandits.core import rng as core_rng
 from bandits.core.numerics import KahanSum
+from bandits.core.ranges import Range
 from bandits.core.registry import Registry
-from bandits.core.types import Environment
+from bandits.core.types import ActionCheck, Environment
 
 from . import functions as fn
 
@@ -292,6 +293,18 @@ def _karate_cut(key, n, curvature, weighted=True):
     return NodeCut(a, jnp.ones(n, jnp.float32), jnp.maximum(0.5 * a.sum(), 1e-12))
 
 
+# The families' keyword arguments (experiment.family_kwargs), checked before a base is drawn: component counts
+# (each round draws one weight per component for every seed and evaluates f_t over all of them) and
+# probabilities. A keyword a family does not take is refused by the family itself.
+MAX_COMPONENTS = 10**4
+KWARG_RANGES = {
+    "items": Range(1, MAX_COMPONENTS, kind="int", why="components: one weight each per round and seed"),
+    "customers": Range(1, MAX_COMPONENTS, kind="int", why="components: one weight each per round and seed"),
+    "rows": Range(1, MAX_COMPONENTS, kind="int", why="components: one weight each per round and seed"),
+    "density": Range(0.0, 1.0), "sparsity": Range(0.0, 1.0), "p": Range(0.0, 1.0), "p_in": Range(0.0, 1.0),
+    "p_out": Range(0.0, 1.0), "cost_scale": Range(0.0, 1e6),
+}
+
 FAMILIES.add("coverage", Family(
     _coverage, lambda b: b.weights.shape[0], lambda b, w: SetCoverage(b.probs, b.weights * w), True,
     "weighted coverage; components = items (kwargs: items, density)"))
@@ -412,8 +425,28 @@ class Act(NamedTuple):
     inner: Any
 
 
-def environment(family: Family, adversary: Adversary) -> Environment:
-    """Full information: the observation of round t is f_t itself."""
+def act_check(blocks=(), caps=()) -> ActionCheck:
+    """A valid play: a boolean mask of the n elements inside the matroid (at most ``caps[b]`` elements of block
+    ``b``; no blocks: unconstrained, USM) and a finite, non-negative count of oracle calls."""
+    onehot = np.eye(len(caps), dtype=np.int32)[np.asarray(blocks, np.int32)] if len(caps) else None  # [n, blocks]
+
+    def holds(seen, params: SubParams):
+        mask, calls = (jnp.asarray(x) for x in seen)
+        n = params.opt_mask.shape[0]
+        if not (mask.shape == (n,) and mask.dtype == jnp.bool_):  # static: a constant condition
+            return jnp.array([False, True, True])
+        inside = jnp.bool_(True) if onehot is None else \
+            (mask.astype(jnp.int32) @ jnp.asarray(onehot) <= jnp.asarray(caps, jnp.int32)).all()
+        return jnp.stack([jnp.bool_(True), inside, jnp.isfinite(calls) & (calls >= 0)])
+
+    return ActionCheck(names=("the set is a boolean mask of the n elements", "the set is independent in the "
+                              "matroid (at most caps[b] elements of block b)", "oracle calls finite and >= 0"),
+                       holds=holds, view=lambda act: (act.mask, act.calls))  # (not the policy's own part)
+
+
+def environment(family: Family, adversary: Adversary, blocks=(), caps=()) -> Environment:
+    """Full information: the observation of round t is f_t itself; plays are checked against the matroid
+    (``blocks``, ``caps``; none for USM)."""
 
     def reset(key, params: SubParams):
         z = KahanSum.zeros((), params.scale.dtype)
@@ -443,4 +476,4 @@ def environment(family: Family, adversary: Adversary) -> Environment:
                 "regret_vs_best_found": comp - col, "pseudo_alpha_regret": state.pseudo.value,
                 "oracle_calls": state.calls.value}
 
-    return Environment(reset=reset, sample=sample, step=step, metrics=metrics)
+    return Environment(reset=reset, sample=sample, step=step, metrics=metrics, validate=act_check(blocks, caps))

@@ -24,6 +24,7 @@ from omegaconf import MISSING
 
 from bandits.core.experiment import (PAPERS, Algorithm, ConfigError, ExperimentSchema, Paper, Problem, as_list,
                                      dedupe, finite_float, strict_int)
+from bandits.core.ranges import MAX_HORIZON, UINT32_MAX, WHY_ROUNDS, ranged
 from bandits.core.registry import Registry
 from bandits.core.types import Policy
 
@@ -32,8 +33,8 @@ from . import functions as fn
 from .baselines import (meta_frank_wolfe, meta_frank_wolfe_calls, online_greedy, online_greedy_calls, random_base,
                         random_set, roughgarden_wang)
 from .ftl import ftl_double_greedy, ftl_double_greedy_calls, ftl_greedy, ftl_greedy_calls
-from .instances import (ADVERSARIES, FAMILIES, MATROIDS, Act, AdvParams, Scaled, SubParams, environment, mean_keep,
-                        partition_blocks)
+from .instances import (ADVERSARIES, FAMILIES, KWARG_RANGES, MATROIDS, Act, AdvParams, Scaled, SubParams,
+                        act_check, environment, mean_keep, partition_blocks)
 from .monotone_policy import online_continuous_greedy
 from .monotone_policy import oracle_calls_per_round as ocg_calls
 from .usm_policy import online_double_greedy
@@ -44,24 +45,33 @@ def _warn(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
+# Every round evaluates f_t on n-element masks for every seed; the comparator and the range probes are O(n^2).
+MAX_ELEMENTS = 1024
+WHY_ELEMENTS = "every round evaluates f_t on n-element sets for every seed"
+
+
 # ----------------------------------------------------------------------------- schema
 @dataclass
 class SubmodularExperiment(ExperimentSchema):
     family: Any = MISSING  # a family name or a list (a sweep axis): see instances.FAMILIES
     family_kwargs: Dict[str, Any] = field(default_factory=dict)  # the family's own parameters (items, p, ...)
-    scale: float = 1.0  # f_t = scale * a_t * g(.; w_t); values must stay in [0, 1] (checked, never clipped)
-    n: Any = MISSING  # ground-set size: an integer or a list (a sweep axis)
+    scale: float = ranged(1.0, 0.0, 1e6, low_open=True)  # f_t = scale * a_t * g(.; w_t); values must stay in
+    #                                                      [0, 1] (checked, never clipped)
+    n: Any = ranged(MISSING, 1, MAX_ELEMENTS, kind="int", why=WHY_ELEMENTS)  # ground-set size (or a list: a sweep)
     matroid: str = MISSING  # uniform | partition | none (USM)
-    k: Any = 1  # uniform matroid rank: an integer or a list (a sweep axis)
-    caps: Optional[List[int]] = None  # partition: capacity of each (contiguous, equal-size) block
+    k: Any = ranged(1, 1, MAX_ELEMENTS, kind="int", why=WHY_ELEMENTS)  # uniform matroid rank (or a list: a sweep)
+    caps: Optional[List[int]] = ranged(None, 1, MAX_ELEMENTS, why=WHY_ELEMENTS)  # partition: capacity of each
+    #                                                      (contiguous, equal-size) block
     adversary: Any = "iid"  # an adversary name or a list: see instances.ADVERSARIES
-    keep: float = 0.5  # probability that a component of the base function is kept in a round
-    amplitude: float = 0.4  # switching / drift: keep probabilities move within keep ± amplitude
-    period: int = 1000  # switching: rounds per phase; drift: rounds per cycle
-    q: Any = 1.0  # sparse adversary: probability that f_t is not identically 0 (a sweep axis)
-    curvature: Any = 1.0  # concave_modular's curvature parameter c (a sweep axis)
-    instance_seed: int = 0  # the base instance and the adversary's fixed parameters
-    exact_up_to: int = 20  # brute-force comparator up to this n (else best found)
+    keep: float = ranged(0.5, 0.0, 1.0, low_open=True)  # probability that a component of f is kept in a round
+    amplitude: float = ranged(0.4, 0.0, 1.0)  # switching / drift: keep probabilities move within keep ± amplitude
+    period: int = ranged(1000, 1, MAX_HORIZON, why=WHY_ROUNDS)  # switching: rounds per phase; drift: per cycle
+    q: Any = ranged(1.0, 0.0, 1.0, low_open=True, kind="float")  # sparse adversary: P(f_t is not 0) (a sweep axis)
+    curvature: Any = ranged(1.0, 0.0, 1.0, kind="float")  # concave_modular's curvature parameter c (a sweep axis)
+    instance_seed: int = ranged(0, 0, UINT32_MAX, why="the random key is built from 32 bits")  # the base instance
+    #                                                      and the adversary's fixed parameters
+    exact_up_to: int = ranged(20, 0, cmp.BRUTE_FORCE_MAX_N, why="brute force enumerates 2^n sets")  # brute-force
+    #                                                      comparator up to this n (else best found)
 
 
 class SubmodularKnown(NamedTuple):
@@ -250,6 +260,9 @@ def _floats(spec, key: str, lo: float, hi: float, lo_open=False) -> list[float]:
 def check(spec: SubmodularExperiment) -> None:
     families = _names(spec, "family", FAMILIES)
     _names(spec, "adversary", ADVERSARIES)
+    for key, value in (spec.family_kwargs or {}).items():
+        if key in KWARG_RANGES and not isinstance(value, bool):
+            KWARG_RANGES[key].check(value, f"experiment.family_kwargs.{key}")
     monotone = {FAMILIES.get(f).monotone for f in families}
     if len(monotone) > 1:
         raise ConfigError("experiment.family mixes monotone and USM families; run them as separate presets "
@@ -287,20 +300,11 @@ def check(spec: SubmodularExperiment) -> None:
             if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 1:
                 raise ConfigError(f"experiment.hyperparameters.{algo}.L (number of learners) must be an integer "
                                   f">= 1, got {L!r}")
-    finite_float(spec.scale, "experiment.scale", 0.0, strict=True)
-    _floats(spec, "q", 0.0, 1.0, lo_open=True)
+    _floats(spec, "q", 0.0, 1.0, lo_open=True)  # (non-empty; the schema bounds every entry)
     _floats(spec, "curvature", 0.0, 1.0)
-    keep = finite_float(spec.keep, "experiment.keep")
-    amp = finite_float(spec.amplitude, "experiment.amplitude", 0.0)
-    if not 0 < keep <= 1:
-        raise ConfigError(f"experiment.keep must be in (0, 1], got {spec.keep!r}")
+    keep, amp = float(spec.keep), float(spec.amplitude)
     if keep - amp < 0 or keep + amp > 1:
         raise ConfigError(f"experiment.keep ± experiment.amplitude must stay in [0, 1], got {keep:g} ± {amp:g}")
-    strict_int(spec.period, "experiment.period", 1)
-    strict_int(spec.instance_seed, "experiment.instance_seed", 0)
-    strict_int(spec.exact_up_to, "experiment.exact_up_to", 0)
-    if spec.exact_up_to > cmp.BRUTE_FORCE_MAX_N:
-        raise ConfigError(f"experiment.exact_up_to must be <= {cmp.BRUTE_FORCE_MAX_N}, got {spec.exact_up_to}")
 
 
 # ----------------------------------------------------------------------------- problems
@@ -397,7 +401,7 @@ def _problem(spec, family, fam, adv_name, adv, base, n, k, q, c, m, rng, horizon
         curv, alpha = float("nan"), 0.5
     params = SubParams(base=base, adv=advp, scale=jnp.asarray(spec.scale, F), alpha=jnp.asarray(alpha, F),
                        opt_mask=jnp.asarray(opt_mask))
-    env = environment(fam, adv)
+    env = environment(fam, adv, blocks, caps)
     known = SubmodularKnown(n=n, blocks=tuple(int(b) for b in blocks), caps=tuple(int(x) for x in caps),
                             horizon=horizon, monotone=monotone, observation=_observation_shape(env, params, n))
     label = f"{family} {adv_name} n={n}" + (f" k={k}" if monotone else "") + (f" q={q:g}" if adv.uses_q else "") + \
@@ -441,10 +445,14 @@ def _example_spec(**kw):
 
 def example():
     """A small monotone problem for the core's contract test. Every algorithm builds on it (the USM ones play
-    unconstrained sets of its ground set: the contract's properties do not depend on the setting); presets
-    never mix settings (``check``). ``example_usm`` is the USM counterpart (tests/test_submodular_cli.py)."""
+    unconstrained sets of its ground set: the contract's properties do not depend on the setting), so its
+    environment checks plays without the matroid (a boolean mask of the n elements, finite calls); presets
+    never mix settings (``check``) and check the matroid. ``example_usm`` is the USM counterpart
+    (tests/test_submodular_cli.py)."""
     spec = _example_spec(family="coverage", n=6, matroid="uniform", k=2, adversary="sparse", q=0.7)
-    return problems(spec)[0], {"ocg": {"L": 4}, "ocg_fixed": {"L": 4}, "ocg_no_decomposition": {"L": 4}}
+    problem = problems(spec)[0]
+    problem = problem._replace(env=problem.env._replace(validate=act_check()))
+    return problem, {"ocg": {"L": 4}, "ocg_fixed": {"L": 4}, "ocg_no_decomposition": {"L": 4}}
 
 
 def example_usm():
