@@ -80,7 +80,7 @@ BAD += [
     (MLCB + ["experiment.glm.G=0"], "experiment.glm.G (the common Lipschitz constant) must be > 0, got 0.0"),
     (["experiment=mlcb/figure2_per_link_G", "experiment.glm.G=-1.5"], "experiment.glm.G (the common Lipschitz "
                                                                       "constant) must be > 0, got -1.5"),
-    (MLCB + ["experiment.glm.G=inf"], "experiment.glm.G (the common Lipschitz constant) must be finite"),
+    (MLCB + ["experiment.glm.G=inf"], "experiment.glm.G must be finite"),
     (MLCB + ["experiment.glm.G=abc"], "experiment.glm.G: Value 'abc'"),
 ]
 # ---------------------------------------------------------------- end of the M-LCB block

@@ -264,7 +264,7 @@ BAD = [
      "stopping rule 'pessimistic_optimistic' needs a slack r > 0"),
     (S2 + ["experiment.r={glr: 0.1}"], "experiment.r names unknown stopping rule 'glr'; valid choices: paper"),
     (S2 + ["experiment.r={pessimistic_optimistic: -1}", "experiment.stopping=pessimistic_optimistic"],
-     "experiment.r.pessimistic_optimistic must be >= 0"),
+     "experiment.r.pessimistic_optimistic (slack of an r-good answer) must be in [0, 1e+06]"),
     (S2 + ["experiment.stopping=[]"], "experiment.stopping lists no stopping rule; valid choices: paper"),
 ]
 

@@ -79,9 +79,13 @@ def assert_finite(df: pd.DataFrame, what: str, group: str | None = None):
 
 
 def git_revision(cwd: str | os.PathLike | None = None) -> str:
+    """HEAD's commit, with "+dirty" if the working tree differs from it. ``--no-optional-locks``: ``git status``
+    would otherwise refresh the index under .git/index.lock, and a run killed meanwhile (kill -9) left that lock
+    behind, failing the user's next git command."""
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain"], cwd=cwd, capture_output=True,
+                               text=True, timeout=10)
         if rev.returncode != 0:
             return "unknown"
         return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")

@@ -537,7 +537,8 @@ def wrap(spec, problem: Problem, sim: Simulation) -> Simulation:
                     out[f"pi_hat_{a}"] = policy[a]
         return out
 
-    return beside(sim, lambda: (jnp.int32(0), jnp.int32(0)), update, metrics)  # (its stopping rule and checks)
+    zero = (jnp.int32(0), jnp.int32(0), jnp.bool_(False), jnp.int32(0))  # violations (a), (b); known-A GLR fired, when
+    return beside(sim, lambda: zero, update, metrics)  # (its stopping rule and checks)
 
 
 # ----------------------------------------------------------------------------- registration
