@@ -34,8 +34,8 @@ from bandits.core.experiment import (PAPERS, Algorithm, ConfigError, ExperimentS
                                      dedupe, finite_float)
 from bandits.core.registry import Registry
 from bandits.core.results import atomic_write_text
-from bandits.core.stats import mean_ci
 from bandits.core.types import Environment, Policy
+from experiments import common
 
 
 # ----------------------------------------------------------------------------- the model
@@ -167,53 +167,63 @@ def problems(spec: BAIExperiment):
 
 # ----------------------------------------------------------------------------- analysis
 def summary(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per (variant, delta): median and mean [95% CI] of tau, error rate, tau / ln(1/delta) beside T*."""
+    """Per (variant, delta), censoring-aware (``experiments.common``): the censored share beside the median of tau
+    (a lower bound once half the seeds are censored) and its restricted mean E[min(tau, cap)] [95% CI]; the error
+    rate among the seeds that stopped [Wilson 95% CI]; E[min(tau, cap)] / ln(1/delta) beside T*."""
     rows = []
     for (variant, delta), g in runs.groupby(["variant", "delta"], sort=True):
-        tau = g["tau"].to_numpy()
-        m, lo, hi = mean_ci(tau)
-        rows.append(dict(algorithm=g["label"].iloc[0], delta=delta, n_seeds=len(g), median_tau=float(np.median(tau)),
-                         mean_tau=m, tau_ci_low=lo, tau_ci_high=hi, censored_frac=float(g["censored"].mean()),
-                         error_rate=float(1 - g["correct"].mean()), tau_over_log=m / np.log(1 / delta),
-                         T_star=float(g["T_star"].iloc[0])))
+        st, err = common.stopping_stats(g), common.error_among_stopped(g)
+        rows.append(dict(algorithm=g["label"].iloc[0], delta=delta, n_seeds=st["n"], n_stopped=st["n_stopped"],
+                         censored_frac=st["censored_frac"], median_tau=st["median"],
+                         median_is_lower_bound=st["median_is_bound"], restricted_mean_tau=st["rmean"],
+                         tau_ci_low=st["rmean_lo"], tau_ci_high=st["rmean_hi"], error_rate=err["error_rate"],
+                         error_ci_low=err["error_lo"], error_ci_high=err["error_hi"],
+                         tau_over_log=st["rmean"] / np.log(1 / delta), T_star=float(g["T_star"].iloc[0])))
     return pd.DataFrame(rows)
 
 
 def report(paper, runs, curves, metas, figures_dir: Path, paper_dir: Path) -> list[Path]:
-    import io
-
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from bandits.core.results import atomic_write_bytes
-
     tab = summary(runs)
-    lines = ["| algorithm | delta | seeds | median tau | mean tau [95% CI] | censored | error rate (<= delta?) | "
-             "E[tau]/ln(1/delta) | T* = 8 sigma^2/Delta^2 |", "|---|---|---|---|---|---|---|---|---|"]
+    censored = tab[tab.censored_frac > 0]
+    lines = [("**Censored seeds present** (" + ", ".join(f"{r.algorithm} at delta = {r.delta:g}: {r.censored_frac:.1%}"
+                                                          for r in censored.itertuples()) + ")."
+              if len(censored) else "No seed was censored: every seed stopped before the cap."), "",
+             "| algorithm | delta | seeds (stopped) | censored | median tau | E[min(tau, cap)] [95% CI] | "
+             "error rate among stopped [95% CI] (<= delta?) | E[min(tau, cap)]/ln(1/delta) | T* = 8 sigma^2/Delta^2 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in tab.itertuples():
-        ok = "yes" if r.error_rate <= r.delta else "**no**"
-        lines.append(f"| {r.algorithm} | {r.delta:g} | {r.n_seeds} | {r.median_tau:,.0f} | {r.mean_tau:,.1f} "
-                     f"[{r.tau_ci_low:,.1f}, {r.tau_ci_high:,.1f}] | {r.censored_frac:.1%} | {r.error_rate:.4f} "
-                     f"({ok}) | {r.tau_over_log:.2f} | {r.T_star:.2f} |")
+        ok = "yes" if r.error_ci_high <= r.delta else ("**no**" if r.error_ci_low > r.delta else "undecided")
+        lines.append(f"| {r.algorithm} | {r.delta:g} | {r.n_seeds} ({r.n_stopped}) | {r.censored_frac:.1%} | "
+                     f"{'≥ ' if r.median_is_lower_bound else ''}{r.median_tau:,.0f} | {r.restricted_mean_tau:,.1f} "
+                     f"[{r.tau_ci_low:,.1f}, {r.tau_ci_high:,.1f}] | {r.error_rate:.4f} [{r.error_ci_low:.4f}, "
+                     f"{r.error_ci_high:.4f}] ({ok}) | {r.tau_over_log:.2f} | {r.T_star:.2f} |")
+    lines += ["", "A censored seed hit the cap: its tau is the cap, so the mean reported is the restricted mean "
+                  "E[min(tau, cap)] and the error rate counts the seeds that stopped (Wilson interval)."]
     out = [atomic_write_text(Path(paper_dir) / paper.name / "summary.md", "\n".join(lines) + "\n"),
            atomic_write_text(Path(paper_dir) / paper.name / "summary.csv", tab.to_csv(index=False))]
     fig, ax = plt.subplots(figsize=(5, 3.6))
+    styles = common.variant_styles(runs, paper)
     for variant, g in runs.groupby("variant"):
         s = summary(g)
-        ax.plot(np.log(1 / s.delta), s.mean_tau, "o-", label=g["label"].iloc[0],
-                color=paper.color(g["algorithm"].iloc[0]))
+        x = np.log(1 / s.delta)
+        ax.errorbar(x, s.restricted_mean_tau, yerr=[s.restricted_mean_tau - s.tau_ci_low,
+                                                    s.tau_ci_high - s.restricted_mean_tau],
+                    marker=styles[variant]["marker"] or "o", capsize=2, label=g["label"].iloc[0],
+                    color=styles[variant]["color"])
     if tab.T_star.notna().any():
         x = np.log(1 / np.sort(tab.delta.unique()))
         ax.plot(x, tab.T_star.iloc[0] * x, "k--", label=r"$T^* \ln(1/\delta)$")
-    ax.set(xlabel=r"$\ln(1/\delta)$", ylabel=r"mean stopping time $\tau$")
-    ax.legend()
+    ax.set(xlabel=r"$\ln(1/\delta)$", ylabel=r"$E[\min(\tau, \mathrm{cap})]$, 95% CI")
+    ax.set_title(f"{common.setting_text(runs, ['K', 'gap', 'sigma'])}; {common.seeds_text(runs, ('variant', 'delta'))}"
+                 f" per point, {tab.censored_frac.max():.0%} censored at most", fontsize=8)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    out.append(atomic_write_bytes(Path(figures_dir) / paper.name / "stopping_times.png", buf.getvalue()))
+    common.legend_outside(fig, ax, where="right")
+    out.append(common.save_figure(fig, Path(figures_dir) / paper.name / "stopping_times.png"))
     return out
 
 

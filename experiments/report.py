@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from bandits.core.experiment import discover_papers
-from bandits.core.results import atomic_write_text, load_results
-from bandits.core.stats import mean_ci, paired_test
+from bandits.core.results import atomic_write_text, find_result_dirs, load_results
+from experiments.common import comparison_table
 
 # columns every result row has that are not metrics
 BASE_ID_COLS = {"algorithm", "env", "seed", "experiment", "t", "run_dir", "hyperparameters", "base_seed", "rng",
@@ -68,41 +68,12 @@ def metric_columns(runs: pd.DataFrame, paper) -> list[str]:
     return [c for c in runs.columns if c not in skip and runs[c].dtype.kind in "fc"]
 
 
-def comparison_table(runs: pd.DataFrame, reference: str, metrics, paper) -> str:
-    """Markdown: per problem and metric, each variant's mean [95% CI] and a paired test vs ``reference``.
-
-    Problems in the order of their stored id columns, variants in the registry's order.
-    """
-    out = []
-    keys = [c for c in paper.id_columns if c in runs] + ["env"]
-    problems = runs[keys].drop_duplicates().sort_values(keys)["env"]
-    rank = {a: i for i, a in enumerate(paper.order(runs["algorithm"]))}
-    for env in problems:
-        g = runs[runs["env"] == env]
-        g = g.iloc[np.lexsort((g["variant"].to_numpy(), g["algorithm"].map(rank).to_numpy()))]
-        head = f"### {env}"
-        if "t" in g:
-            g = g[g["t"] == g["t"].max()]
-            head += f" (t = {int(g['t'].max()):,})"
-        out += [head, "", f"| algorithm | metric | mean [95% CI] | diff vs {reference} | paired p |",
-                "|---|---|---|---|---|"]
-        candidates = g[(g["variant"] == reference) | (g["algorithm"] == reference)]
-        ref_variant = sorted(candidates["variant"].unique())[0] if len(candidates) else reference
-        ref = g[g["variant"] == ref_variant].drop_duplicates("seed").set_index("seed")
-        for metric in metrics:
-            for variant, a in g.groupby("variant", sort=False):
-                vals = a.drop_duplicates("seed").set_index("seed")[metric]
-                if vals.isna().all():
-                    continue
-                m, lo, hi = mean_ci(vals.to_numpy())
-                diff, p = ("", "")
-                if not ref.empty and variant != ref_variant and metric in ref and not ref[metric].isna().all():
-                    seeds = vals.index.intersection(ref.index)
-                    d, pv = paired_test(vals.loc[seeds].to_numpy(), ref.loc[seeds, metric].to_numpy())
-                    diff, p = f"{d:+.4g}", ("–" if not np.isfinite(pv) else f"{pv:.2g}")
-                out.append(f"| {a['label'].iloc[0]} | {metric} | {m:.4g} [{lo:.4g}, {hi:.4g}] | {diff} | {p} |")
-        out.append("")
-    return "\n".join(out)
+def _paper_of(result_dir: Path):
+    """The paper a result directory's meta.json names (None if it cannot be read: ``load_results`` says why)."""
+    try:
+        return json.loads((Path(result_dir) / "meta.json").read_text()).get("experiment", {}).get("paper")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def output_dirs(dirs, figures=None, paper_dir=None) -> tuple[Path, Path]:
@@ -121,28 +92,44 @@ def report(dirs, figures: Path | None = None, paper_dir: Path | None = None, ref
         name = meta.get("experiment", {}).get("paper")
         return papers.get(name).curve_metrics if name in papers else None
 
-    runs, curves, metas = load_results(dirs, warn=warn, curve_metrics=curve_metrics)
+    # each paper's results are loaded apart: its analysis sees its own rows and columns only, never another
+    # paper's (a column one paper stores, such as ATA's t, is absent from the others' rows, not NaN there)
+    by_paper: dict = {}
+    for d in find_result_dirs(dirs):
+        by_paper.setdefault(_paper_of(d), []).append(d)
+    loaded = {}
+    for name, group_dirs in sorted(by_paper.items(), key=lambda kv: str(kv[0])):
+        try:
+            loaded[name] = load_results(group_dirs, warn=warn, curve_metrics=curve_metrics)
+        except FileNotFoundError:  # every directory of this group was skipped, each with its warning
+            continue
+    loaded.pop(None, None)  # readable results that name no paper: nothing to analyse them with
+    if not loaded:
+        raise FileNotFoundError("no complete result directories (runs.parquet and meta.json) found")
     figures, paper_dir = output_dirs(dirs, figures, paper_dir)
-    written = []
     from experiments.run import load_plugins
 
-    for name in sorted({m.get("experiment", {}).get("paper") for m in metas} - {None}):
-        group = [m for m in metas if m.get("experiment", {}).get("paper") == name]
-        load_plugins(sorted({p for m in group for p in m.get("experiment", {}).get("plugins", [])}))
+    prepared = []
+    for name, (runs, curves, group) in loaded.items():
+        # a plugin is imported from where the run found it (meta.json), whatever the working folder now
+        roots = [m.get("experiment", {}).get("plugin_roots", {}) for m in group]
+        load_plugins(sorted({p for m in group for p in m.get("experiment", {}).get("plugins", [])}),
+                     sorted({path for r in roots for path in r.values()}))
         paper = papers.get(name)
-        in_paper = {m["run_dir"] for m in group}
-        r = add_variants(runs[runs.run_dir.isin(in_paper)], paper)
-        c = curves[curves.run_dir.isin(in_paper)]
-        c = add_variants(c, paper) if len(c) else c
-        present = set(r["variant"]) | set(r["algorithm"])
-        if reference is not None and reference not in present:
-            raise ReportError(f"unknown reference algorithm {reference!r}; valid choices: {', '.join(sorted(present))}")
+        prepared.append((name, paper, add_variants(runs, paper), add_variants(curves, paper) if len(curves)
+                         else curves, group))
+    present = {v for _, _, r, _, _ in prepared for v in set(r["variant"]) | set(r["algorithm"])}
+    if reference is not None and reference not in present:  # checked before anything is written
+        raise ReportError(f"unknown reference algorithm {reference!r}; valid choices: {', '.join(sorted(present))}")
+    written = []
+    for name, paper, r, c, group in prepared:
         written += paper.run_analysis(r, c, group, figures, paper_dir)
         for exp, re_ in r.groupby("experiment"):
             # the reference: the one asked for, else the paper's, else the experiment's first algorithm
             ref = reference or paper.reference
             if ref not in set(re_["variant"]) | set(re_["algorithm"]):
-                ref = paper.order(re_["algorithm"])[0]
+                ref = paper.reference if paper.reference in set(re_["algorithm"]) else \
+                    paper.order(re_["algorithm"])[0]
             path = paper_dir / name / f"comparison_{exp.split('/')[-1]}.md"
             atomic_write_text(path, f"# {exp}: final metrics over seeds\n\n"
                               + comparison_table(re_, ref, metric_columns(re_, paper), paper))

@@ -168,18 +168,19 @@ def quiet_jax_logs():
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def load_plugins(modules) -> None:
+def load_plugins(modules, paths=()) -> None:
     """Import user modules that register algorithms or papers (``plugins: [pkg.module]`` in a preset).
 
     The repository root and the working directory are importable, so ``examples.x``
     or a module next to where you run the command works without installing it.
+    ``paths``: folders to import from first (the report passes those a run recorded, ``plugin_roots``).
     """
     import importlib
     import traceback
 
     from bandits.core.experiment import ConfigError
 
-    for path in (str(CONFIG_DIR.parent), os.getcwd()):
+    for path in (str(CONFIG_DIR.parent), os.getcwd(), *reversed([str(p) for p in paths])):
         if path not in sys.path:
             sys.path.insert(0, path)
     for mod in modules:
@@ -187,12 +188,28 @@ def load_plugins(modules) -> None:
             importlib.import_module(mod)
         except ModuleNotFoundError as e:
             if e.name and mod.startswith(e.name):
-                raise ConfigError(f"cannot import plugin {mod!r}: no such module") from None
+                where = ", ".join([str(p) for p in paths] + [os.getcwd()])
+                raise ConfigError(f"cannot import plugin {mod!r}: no such module (looked in {where}, the "
+                                  f"repository and the installed packages)") from None
             raise ConfigError(f"plugin {mod!r} failed to import: {type(e).__name__}: {e}") from None
         except Exception as e:  # a bug in the plugin: its own error and where
             frame = traceback.extract_tb(e.__traceback__)[-1]
             raise ConfigError(f"plugin {mod!r} failed to import: {type(e).__name__}: {e} "
                               f"({frame.filename}:{frame.lineno})") from None
+
+
+def plugin_roots(modules) -> dict:
+    """Where each imported plugin module was found: the folder to put on ``sys.path`` to import it again
+    (recorded in meta.json, so the report finds the plugin from any working folder)."""
+    roots = {}
+    for mod in modules:
+        file = getattr(sys.modules.get(mod), "__file__", None)
+        if not file:
+            continue
+        path = Path(file).resolve()
+        depth = mod.count(".") + 1 + (path.name == "__init__.py")  # pkg/sub.py: 2 levels up; pkg/__init__.py: 2
+        roots[mod] = str(path.parents[depth - 1])
+    return roots
 
 
 def prepare(cfg, warn=None):
@@ -586,7 +603,8 @@ def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
     runs, curves, timings = run_experiment(plan, extra_columns=extra)
     wall = time.perf_counter() - t0
     meta = {
-        "experiment": {"name": spec.name, "paper": paper.name, "plugins": list(spec.plugins)},
+        "experiment": {"name": spec.name, "paper": paper.name, "plugins": list(spec.plugins),
+                       "plugin_roots": plugin_roots(spec.plugins)},
         "config": container,
         "effective": {"horizon": spec.horizon, "seeds": spec.seeds},
         "overrides": list(HydraConfig.get().overrides.task),
@@ -606,6 +624,16 @@ def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
 def main(argv: list[str] | None = None):
     argv = sys.argv[1:] if argv is None else list(argv)
     quiet_jax_logs()
+    if "--list" in argv:  # presets by paper, algorithms and hyperparameters, launchers
+        from experiments.catalog import listing
+
+        try:
+            config_dirs, _, _, overrides = _split_argv([a for a in argv if a != "--list"])
+            search = _search_dirs(config_dirs, overrides)
+        except UsageError as e:
+            _fail_line(str(e))
+        print(listing(search), end="")
+        return
     try:
         fd, journal = tempfile.mkstemp(prefix="bandits-bench-journal-", suffix=".jsonl")
         os.close(fd)

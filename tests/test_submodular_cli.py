@@ -144,13 +144,20 @@ def test_report_draws_figures_claims_and_readme(smoke):
 
 
 def test_family_and_adversary_plugins_run_from_a_preset(cli, tmp_path):
-    """examples/sensor_coverage.py registers a family and an adversary; its preset runs them and the report
-    sees them as columns (nothing in the suite names them). Cut to the plugins' own problem (the preset also
-    pairs the family with the built-in iid adversary) and one algorithm, for compile time."""
+    """examples/sensor_coverage.py registers a family, an adversary and an algorithm; its preset runs them and the
+    report sees them as columns and rows (nothing in the suite names them). Cut to the plugins' own problem (the
+    preset also pairs the family with the built-in iid adversary) and two algorithms, for compile time."""
     out = cli(["experiment=examples/submodular_plugins", "runner=smoke", "experiment.horizon=200",
-               "experiment.algorithms=[ocg]", "experiment.adversary=[patrol]", f"hydra.run.dir={tmp_path}/sensor"],
+               "experiment.algorithms=[ocg,marginal_hedge]", "experiment.adversary=[patrol]", f"hydra.run.dir={tmp_path}/sensor"],
               cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
     runs = pd.read_parquet(tmp_path / "sensor" / "runs.parquet")
     assert set(runs.family) == {"sensor_coverage"} and set(runs.adversary) == {"patrol"}
     assert np.all(np.isfinite(runs.alpha_regret))
+    hedge = runs[runs.algorithm == "marginal_hedge"]
+    assert len(hedge) == 3 and (hedge.oracle_calls == 2 * 20 * 200).all()  # 2n calls a round, counted
+    (tmp_path / "elsewhere").mkdir()  # and the report, from another folder (docs/plugins.md)
+    rep = cli([str(tmp_path / "sensor")], cwd=tmp_path / "elsewhere", tool="bandits-bench-report")
+    assert rep.returncode == 0, rep.stderr[-3000:]
+    table = (tmp_path / "sensor" / "paper" / "submodular" / "comparison_submodular_plugins.md").read_text()
+    assert "### sensor_coverage patrol" in table and "| marginal Hedge (plugin) | alpha_regret |" in table

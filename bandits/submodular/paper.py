@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
@@ -194,6 +194,32 @@ _add("meta_frank_wolfe", _build_meta_frank_wolfe, "Meta-Frank-Wolfe (fixed step)
 _add("ftl_greedy", _build_ftl_greedy, "follow-the-leader greedy", "tab:cyan", True)
 _add("roughgarden_wang", _build_roughgarden_wang, "Roughgarden–Wang (2-experts Hedge)", "black", False)
 _add("ftl_double_greedy", _build_ftl_double_greedy, "follow-the-leader double greedy", "goldenrod", False)
+
+
+def policy_algorithm(build: Callable[..., Policy], display: Optional[str] = None, color: Optional[str] = None,
+                     calls: Callable[[SubmodularKnown], float] | float = 0.0) -> Algorithm:
+    """A plugin algorithm of this paper, to register with ``ALGORITHMS.add(name, ...)`` (``examples/sensor_coverage.py``).
+
+    Args:
+      build: ``build(known, **hyperparameters) -> Policy``. ``known`` is the learner's view (``SubmodularKnown``:
+        n, the matroid's ``blocks`` and ``caps``, the horizon, ``monotone``; never f_t or S*). The policy's ``select``
+        returns the set it plays, a bool[n] mask (a base of the matroid in the monotone setting); its ``update``
+        receives f_t itself, a pytree with ``value(mask)`` and ``multilinear(x)``. Its keyword arguments are the
+        algorithm's hyperparameters (``experiment.hyperparameters.<name>.<key>``).
+      display, color: how figures and tables show it.
+      calls: the value-oracle calls it makes a round (a number, or a function of ``known``), stored as the
+        ``oracle_calls`` metric beside the paper's algorithms'.
+    Returns:
+      an ``Algorithm`` that runs in both settings (a built-in one is refused where it does not apply).
+    """
+    import inspect
+
+    def wrapped(known, **hyperparameters):
+        return _counted(build(known, **hyperparameters), calls(known) if callable(calls) else calls)
+
+    wrapped.__signature__ = inspect.signature(build)  # the hyperparameters the CLI checks
+    wrapped.__doc__ = build.__doc__
+    return Algorithm(wrapped, display=display, color=color)
 
 
 def algorithms_for(monotone: bool) -> list[str]:

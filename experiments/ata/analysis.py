@@ -36,12 +36,12 @@ def with_problem_columns(df: pd.DataFrame, metas: list) -> pd.DataFrame:
     return df
 
 
-def select(df: pd.DataFrame, setting: dict) -> pd.DataFrame:
-    """Rows of one paper setting, by the stored problem columns."""
+def select(df: pd.DataFrame, setting: dict, columns=PROBLEM_COLUMNS) -> pd.DataFrame:
+    """Rows of one paper setting, by the stored problem columns (``columns`` of it)."""
     if df.empty:
         return df
     keep = np.ones(len(df), bool)
-    for col in PROBLEM_COLUMNS:
+    for col in columns:
         keep &= np.isclose(df[col].astype(float), float(setting[col])) if col in ("base", "power") \
             else (df[col] == setting[col]).to_numpy()
     return df[keep]
@@ -60,8 +60,15 @@ def _labels(df: pd.DataFrame) -> dict:
     return dict(zip(df["variant"], df["label"]))
 
 
-def _colors(df: pd.DataFrame, paper) -> dict:
-    return {v: paper.color(a) for v, a in zip(df["variant"], df["algorithm"])}
+def law_text(df: pd.DataFrame) -> str:
+    """The time law of the stored rows in the paper's notation: 'X_i = c_i + Exp(c_i), c_i = 29 √i'."""
+    parts = []
+    for (law, base, power), _ in df.groupby(["law", "base", "power"], sort=True):
+        scale = {1.0: "i", 0.5: "√i", 0.0: ""}.get(float(power), f"i^{float(power):g}")
+        c = f"c_i = {float(base):g} {scale}".rstrip()
+        parts.append({"shifted_exponential": f"X_i = c_i + Exp(c_i), {c}",
+                      "exponential": f"X_i ~ Exp(mean c_i), {c}"}.get(law, f"X_i ~ {law}(c_i), {c}"))
+    return "; ".join(parts)
 
 
 # ----------------------------------------------------------------------------- tables
@@ -161,21 +168,26 @@ def curve_stats(curves: pd.DataFrame, metric: str) -> pd.DataFrame:
     return common.curve_stats(curves, metric, by=("n", "variant"))
 
 
-def _band(ax, x, s, color, label=None):
-    ax.plot(x, s["mean"], color=color, label=label, lw=1.4)
-    ax.fill_between(x, s["lo"], s["hi"], color=color, alpha=0.2, lw=0)
+def _band(ax, x, s, style: dict, label=None, ls="-"):
+    """Mean line and 95 % band; a hyperparameter setting's marker every few points (``common.variant_styles``)."""
+    ax.plot(x, s["mean"], color=style["color"], label=label, lw=1.4, ls=ls, marker=style["marker"], ms=4,
+            markevery=max(len(x) // 8, 1))
+    ax.fill_between(x, s["lo"], s["hi"], color=style["color"], alpha=0.2, lw=0)
 
 
-def _band_or_note(ax, x, s, color, label, log_y: bool, notes: list):
+def _band_or_note(ax, x, s, style, label, log_y: bool, notes: list, ls="-"):
     """Draw a band; on a log axis, a curve with no positive value is named in a note instead of vanishing."""
     if log_y and not (s["mean"] > 0).any():
         notes.append(f"{label}: all values <= 0 (e.g. zero regret), not drawable on a log axis")
         return
-    _band(ax, x, s, color, label)
+    _band(ax, x, s, style, label, ls)
 
 
 def figure_grid(curves: pd.DataFrame, setting: dict, path: Path, paper, y_metric: str = "grad_norm_sq",
                 title: str = "") -> bool:
+    """One row per n (a swept problem parameter: its own panels), four panels per row; every variant (an
+    algorithm, or one per hyperparameter setting) a band of its own colour and marker. The title states the
+    setting and the seeds, read from the stored rows."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -187,7 +199,7 @@ def figure_grid(curves: pd.DataFrame, setting: dict, path: Path, paper, y_metric
         return False  # e.g. table-only runs store no SGD curves
     sns.set_theme(style="whitegrid", context="paper")
     ns = sorted(curves["n"].unique())
-    labels, colors = _labels(curves), _colors(curves, paper)
+    labels, styles = _labels(curves), common.variant_styles(curves, paper)
     stats = {m: curve_stats(curves, m) for m in (y_metric, "runtime", "worker_time", "avg_iteration_time",
                                                   "avg_proxy_regret")}
     fig, axes = plt.subplots(len(ns), 4, figsize=(16, 3.2 * len(ns)), squeeze=False)
@@ -198,71 +210,70 @@ def figure_grid(curves: pd.DataFrame, setting: dict, path: Path, paper, y_metric
             y = stats[y_metric].query("n == @n and variant == @var")
             if y.empty:
                 continue
-            first = row == 0
+            st = styles[var]
             for col, clock in ((0, "runtime"), (1, "worker_time")):
                 x = stats[clock].query("n == @n and variant == @var")["mean"].to_numpy()
                 if len(x) == len(y):
-                    _band(axes[row, col], x, y, colors[var], labels[var] if first and col == 0 else None)
+                    _band(axes[row, col], x, y, st, labels[var])
             it = stats["avg_iteration_time"].query("n == @n and variant == @var")
             if not it.empty:
-                _band(axes[row, 2], it["t"].to_numpy(), it, colors[var])
+                _band(axes[row, 2], it["t"].to_numpy(), it, st, labels[var])
             rg = stats["avg_proxy_regret"].query("n == @n and variant == @var")
             if not rg.empty:  # every algorithm that allocates tasks has a proxy regret (GTA has none)
-                _band_or_note(axes[row, 3], rg["t"].to_numpy(), rg, colors[var], labels[var], True, notes)
-        axes[row, 0].set(xscale="log", yscale="log", xlabel="runtime", ylabel=f"n = {n}\n{ylab}")
+                _band_or_note(axes[row, 3], rg["t"].to_numpy(), rg, st, labels[var], True, notes)
+        seeds = common.seeds_text(curves[curves["n"] == n])
+        axes[row, 0].set(xscale="log", yscale="log", xlabel="runtime", ylabel=f"n = {n} ({seeds})\n{ylab}")
         axes[row, 1].set(xscale="log", yscale="log", xlabel="total worker time", ylabel=ylab)
         axes[row, 2].set(xscale="log", xlabel="iterations k", ylabel=r"$C_k / k$")
         axes[row, 3].set(xscale="log", yscale="log", xlabel="iterations k", ylabel=r"$R_k / k$")
         if notes:
             axes[row, 3].text(0.02, 0.02, "\n".join(notes), transform=axes[row, 3].transAxes, fontsize=7,
                               va="bottom")
-    handles, labs = axes[0, 0].get_legend_handles_labels()
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.2 * len(ns))))
-    fig.suptitle(title, y=1.0, fontsize=12)
-    fig.legend(handles, labs, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.18 / (3.2 * len(ns))),
-               ncol=min(len(labs), 6) or 1, frameon=False)
-    _save(fig, path, dpi=110, bbox_inches="tight")
+    fig.suptitle(f"{title}\n{law_text(curves)}, {common.setting_text(curves, ['B'])}; mean and 95% CI over "
+                 f"{common.seeds_text(curves)} per curve", fontsize=11)
+    fig.tight_layout()
+    common.legend_outside(fig, axes, where="right", fontsize=9)
+    common.save_figure(fig, path)
     return True
 
 
 def figure3(curves: pd.DataFrame, path: Path, paper) -> bool:
+    """Proxy regret R_K of the Figure 3 law (X_i ~ Exp(mean 2i)), whatever n and B were run: a panel per B, a
+    curve per (variant, n), the variant's colour (and marker for a hyperparameter setting), a line style per n.
+    Title, labels and seeds from the stored rows."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    curves = select(curves, SETTINGS["figure3"])
+    law = SETTINGS["figure3"]
+    curves = select(curves, {k: law[k] for k in ("law", "base", "power")}, ("law", "base", "power"))
     if curves.empty or "proxy_regret" not in set(curves["metric"]):
         return False
     sns.set_theme(style="whitegrid", context="paper")
-    st = curve_stats(curves, "proxy_regret")
-    labels, colors = _labels(curves), _colors(curves, paper)
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for var in variants(curves, paper):
-        s = st[st.variant == var]
-        if not s.empty:
-            _band(ax, s["t"].to_numpy(), s, colors[var], labels[var])
-    ax.set(xscale="log", xlabel="rounds K (log scale)", ylabel=r"proxy regret $R_K$",
-           title="Figure 3: n = 20, B = 5, $X_i \\sim$ Exp(mean 2i)")
-    ax.legend()
+    st = common.curve_stats(curves, "proxy_regret", by=("B", "n", "variant"))
+    labels, styles = _labels(curves), common.variant_styles(curves, paper)
+    Bs, ns = sorted(curves["B"].unique()), sorted(curves["n"].unique())
+    dashes = common.linestyles(ns)
+    fig, axes = plt.subplots(1, len(Bs), figsize=(5.5 * len(Bs), 3.8), squeeze=False)
+    for ax, B in zip(axes[0], Bs):
+        for var in variants(curves, paper):
+            for n in ns:
+                s = st[(st["B"] == B) & (st["n"] == n) & (st["variant"] == var)]
+                if s.empty:
+                    continue
+                label = labels[var] + (f", n = {n}" if len(ns) > 1 else "")
+                _band(ax, s["t"].to_numpy(), s, styles[var], label, dashes[n])
+        ax.set(xscale="log", xlabel="rounds K (log scale)", ylabel=r"proxy regret $R_K$" if B == Bs[0] else "",
+               title=f"B = {B}" if len(Bs) > 1 else "")
+    fixed = common.setting_text(curves, [c for c in ("n", "B") if curves[c].nunique() == 1])
+    fig.suptitle(f"Figure 3: {law_text(curves)}" + (f", {fixed}" if fixed else "") +
+                 f"\nmean and 95% CI over {common.seeds_text(curves, ('variant', 'n', 'B'))} per curve", fontsize=9)
     fig.tight_layout()
-    _save(fig, path, dpi=120)
+    common.legend_outside(fig, axes, where="right")
+    common.save_figure(fig, path, dpi=120)
     return True
-
-
-def _save(fig, path: Path, **kwargs):
-    """Atomic like every other output: draw to memory, then write through a temporary file."""
-    import io
-
-    import matplotlib.pyplot as plt
-
-    from bandits.core.results import atomic_write_bytes
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", **kwargs)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
 
 
 # ----------------------------------------------------------------------------- driver
@@ -290,8 +301,7 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
         written.append(atomic_write_text(tab_dir / f"{name}.csv", csv.to_csv(index=False)))
     for name, num in (("figure1", 1), ("figure2", 2)):
         st = SETTINGS[name]
-        title = f"Figure {num}: c_i = {st['pretty']}, B = {st['B']} (mean and 95% CI over seeds)"
-        if figure_grid(curves, st, fig_dir / f"{name}.png", paper, "grad_norm_sq", title):
+        if figure_grid(curves, st, fig_dir / f"{name}.png", paper, "grad_norm_sq", f"Figure {num}"):
             written.append(fig_dir / f"{name}.png")
         if figure_grid(curves, st, fig_dir / f"{name}_suboptimality.png", paper, "suboptimality",
                        f"Figure {num} with the paper's axis label f(x) - f* (see paper/ata/README.md)"):

@@ -24,9 +24,9 @@ TABLE2 = _rows({
 
 # which stored problems each table / figure is read from (selected by the stored columns law, base, power, B)
 SETTINGS = {
-    "table1": dict(law="shifted_exponential", base=29.0, power=0.5, B=23, pretty="29√i", paper=TABLE1),
-    "table2": dict(law="shifted_exponential", base=29.0, power=1.0, B=23, pretty="29 i", paper=TABLE2),
-    "figure1": dict(law="shifted_exponential", base=29.0, power=0.5, B=23, pretty="29√i"),
-    "figure2": dict(law="shifted_exponential", base=29.0, power=1.0, B=23, pretty="29 i"),
-    "figure3": dict(law="exponential", base=2.0, power=1.0, B=5, pretty="2i"),
+    "table1": dict(law="shifted_exponential", base=29.0, power=0.5, B=23, paper=TABLE1),
+    "table2": dict(law="shifted_exponential", base=29.0, power=1.0, B=23, paper=TABLE2),
+    "figure1": dict(law="shifted_exponential", base=29.0, power=0.5, B=23),
+    "figure2": dict(law="shifted_exponential", base=29.0, power=1.0, B=23),
+    "figure3": dict(law="exponential", base=2.0, power=1.0, B=5),
 }

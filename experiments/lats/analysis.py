@@ -8,22 +8,22 @@ computed by ``bandits.exploration.characteristic_time`` when the problems were b
 """
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from bandits.core.results import atomic_write_bytes, atomic_write_text
-from bandits.core.stats import mean_ci, wilson_ci
+from bandits.core.results import atomic_write_text
+from bandits.core.stats import wilson_ci
 from bandits.exploration import stopping
 
 from .. import common
 
-SUMMARY_COLUMNS = ["env", "algorithm", "delta", "n_seeds", "median_tau", "mean_tau", "tau_ci_low", "tau_ci_high",
-                   "censored_frac", "error_rate", "infeasible_rate", "median_violations_policy",
-                   "median_violations_allocation", "lower_bound"]
+SUMMARY_COLUMNS = ["env", "algorithm", "delta", "n_seeds", "n_stopped", "censored_frac", "cap", "median_tau",
+                   "median_tau_is_lower_bound", "restricted_mean_tau", "restricted_mean_ci_low",
+                   "restricted_mean_ci_high", "error_rate", "error_ci_low", "error_ci_high", "censored_error_rate",
+                   "infeasible_rate", "median_violations_policy", "median_violations_allocation", "lower_bound"]
 STOPPING_RULES_COLUMNS = ["env", "algorithm", "stopping", "threshold", "delta", "r", "n_seeds", "target",
                           "error_rate", "error_ci_low", "error_ci_high", "median_tau", "tau_q1", "tau_q3",
                           "censored_frac", "feasible_rate", "guarantee"]
@@ -51,32 +51,51 @@ def _col(g: pd.DataFrame, name: str, default=np.nan) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- tables
+def verdict(lo: float, hi: float, delta: float) -> str:
+    """An error rate's interval against delta: *yes* (its upper end <= delta), **no** (its lower end above it),
+    *undecided* (too few stopped seeds to tell)."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "no seed stopped"
+    return "yes" if hi <= delta else ("**no**" if lo > delta else "undecided")
+
+
 def summary(runs: pd.DataFrame, paper) -> pd.DataFrame:
-    """One row per (problem, variant): the issue's summary columns plus extra ones (IQR, sd, exact, r_good)."""
+    """One row per (problem, variant), censoring-aware: the censored share beside every statistic of tau (its
+    median, a lower bound once half the seeds are censored; its restricted mean E[min(tau, cap)] with a 95 %
+    interval), and the error rate among the seeds that *stopped* (Wilson 95 % interval; the censored seeds gave
+    no answer: their share is ``censored_frac``, the error of their answer at the cap ``censored_error_rate``)."""
     rows = []
     for env in _problems(runs):
         g_env = runs[runs["env"] == env]
         for variant in _ordered(g_env, paper):
             g = g_env[g_env["variant"] == variant].drop_duplicates("seed")
-            tau = _col(g, "tau")
-            m, lo, hi = mean_ci(tau)
+            st = common.stopping_stats(g)
+            err = common.error_among_stopped(g)
+            stopped = ~g["censored"].to_numpy(bool)
             rows.append(dict(
                 env=env, algorithm=g["label"].iloc[0], delta=float(g["delta"].iloc[0]), n_seeds=len(g),
-                median_tau=float(np.median(tau)), mean_tau=m, tau_ci_low=lo, tau_ci_high=hi,
-                censored_frac=float(g["censored"].astype(float).mean()),
-                error_rate=float(1 - np.nanmean(_col(g, "correct"))),
-                infeasible_rate=float(1 - np.nanmean(_col(g, "feasible"))),
+                n_stopped=st["n_stopped"], censored_frac=st["censored_frac"], cap=st["cap"], median_tau=st["median"],
+                median_tau_is_lower_bound=st["median_is_bound"], restricted_mean_tau=st["rmean"],
+                restricted_mean_ci_low=st["rmean_lo"], restricted_mean_ci_high=st["rmean_hi"],
+                error_rate=err["error_rate"], error_ci_low=err["error_lo"], error_ci_high=err["error_hi"],
+                censored_error_rate=err["censored_error_rate"],
+                infeasible_rate=float(1 - np.nanmean(_col(g, "feasible")[stopped])) if stopped.any() else np.nan,
                 median_violations_policy=float(np.median(_col(g, "violations_policy"))),
                 median_violations_allocation=float(np.median(_col(g, "violations_allocation"))),
                 lower_bound=float(g["lower_bound"].iloc[0]),
                 # extras (Markdown only)
                 variant=variant, algo=g["algorithm"].iloc[0], environment=g["environment"].iloc[0],
-                mu3=float(g["mu3"].iloc[0]) if "mu3" in g else np.nan,
-                q25=float(np.percentile(tau, 25)), q75=float(np.percentile(tau, 75)), sd_tau=float(np.std(tau)),
-                exact_rate=float(np.nanmean(_col(g, "exact"))), r_good_rate=float(np.nanmean(_col(g, "r_good"))),
+                mu3=float(g["mu3"].iloc[0]) if "mu3" in g else np.nan, errors=err["errors"],
+                q25=st["q1"], q75=st["q3"],
+                exact_rate=float(np.nanmean(_col(g, "exact")[stopped])) if stopped.any() else np.nan,
+                r_good_rate=float(np.nanmean(_col(g, "r_good")[stopped])) if stopped.any() else np.nan,
                 lower_bound_bai=float(g["lower_bound_bai"].iloc[0]) if "lower_bound_bai" in g else np.nan,
                 experiment=g["experiment"].iloc[0]))
     return pd.DataFrame(rows)
+
+
+def _rate(x: float) -> str:
+    return "–" if not np.isfinite(x) else f"{x:.2f}"
 
 
 def summary_markdown(tab: pd.DataFrame) -> str:
@@ -84,110 +103,156 @@ def summary_markdown(tab: pd.DataFrame) -> str:
     for env, g in tab.groupby("env", sort=False):
         r0 = g.iloc[0]
         fmt = lambda x: f"{x:,.0f}" if x >= 0 else "inf"  # noqa: E731  (-1 stored for infinite)
-        lines += [f"### {env} (delta = {r0.delta:g}; lower bounds T_F kl(delta, 1-delta) = {fmt(r0.lower_bound)}, "
-                  f"BAI {fmt(r0.lower_bound_bai)})", "",
-                  "| algorithm | seeds | median tau [IQR] | mean tau [95% CI] | sd | censored | error rate "
-                  "(<= delta?) | exact | r-good | infeasible pi_hat | median violations pi_t / omega_t |",
+        censored = g[g["censored_frac"] > 0]
+        lines += [f"### {env} (delta = {r0.delta:g}; cap {g['cap'].max():,.0f}; lower bounds T_F kl(delta, 1-delta) = "
+                  f"{fmt(r0.lower_bound)}, BAI {fmt(r0.lower_bound_bai)})", "",
+                  ("**Censored seeds present** (" + ", ".join(f"{r.algorithm} {r.censored_frac:.0%}"
+                                                              for r in censored.itertuples())
+                   + "): their tau is the cap, a lower bound." if len(censored) else
+                   "No seed was censored: every seed stopped before the cap."), "",
+                  "| algorithm | seeds (stopped) | censored | median tau [IQR] | restricted mean E[min(tau, cap)] "
+                  "[95% CI] | error rate among stopped [95% CI] (<= delta?) | censored: wrong at the cap | exact | "
+                  "r-good | infeasible pi_hat | median violations pi_t / omega_t |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in g.itertuples():
-            ok = "yes" if r.error_rate <= r.delta else "**no**"
-            lines.append(f"| {r.algorithm} | {r.n_seeds} | {r.median_tau:,.0f} [{r.q25:,.0f}, {r.q75:,.0f}] | "
-                         f"{r.mean_tau:,.0f} [{r.tau_ci_low:,.0f}, {r.tau_ci_high:,.0f}] | {r.sd_tau:,.0f} | "
-                         f"{r.censored_frac:.1%} | {r.error_rate:.3f} ({ok}) | {r.exact_rate:.2f} | "
-                         f"{r.r_good_rate:.2f} | {r.infeasible_rate:.2f} | "
+            med = ("≥ " if r.median_tau_is_lower_bound else "") + f"{r.median_tau:,.0f}"
+            err = (f"{r.error_rate:.3f} [{r.error_ci_low:.3f}, {r.error_ci_high:.3f}] "
+                   f"({verdict(r.error_ci_low, r.error_ci_high, r.delta)})") if r.n_stopped else "no seed stopped"
+            lines.append(f"| {r.algorithm} | {r.n_seeds} ({r.n_stopped}) | {r.censored_frac:.1%} | {med} "
+                         f"[{r.q25:,.0f}, {r.q75:,.0f}] | {r.restricted_mean_tau:,.0f} [{r.restricted_mean_ci_low:,.0f}, "
+                         f"{r.restricted_mean_ci_high:,.0f}] | {err} | {_rate(r.censored_error_rate)} | "
+                         f"{_rate(r.exact_rate)} | {_rate(r.r_good_rate)} | {_rate(r.infeasible_rate)} | "
                          f"{r.median_violations_policy:,.0f} / {r.median_violations_allocation:,.0f} |")
         lines.append("")
-    lines += ["tau is the stopping time (a censored seed counts with tau = the cap: its median and mean are then "
-              "lower bounds). error rate = 1 - correct: the recommended basis does not define pi* in the true "
-              "polytope. exact: pi_hat = pi* within 1e-6. infeasible: A pi_hat > b. Violations: rounds where the "
-              "recommendation pi_t (authors' code) / the allocation omega_t (paper's text) violates A x <= b.", ""]
+    lines += ["tau is the stopping time. A censored seed hit the cap without stopping: its tau is stored as the cap, "
+              "so the median is exact only while fewer than half the seeds are censored (≥: a lower bound), and "
+              "the mean reported is the restricted mean E[min(tau, cap)], valid under censoring (it is not E[tau]). "
+              "Error rate = 1 - correct among the seeds that stopped (the recommended basis does not define pi* in "
+              "the true polytope), Wilson 95 % interval; *yes*: its upper end <= delta, **no**: its lower end above "
+              "delta. The censored seeds gave no answer; how often the answer they held at the cap was wrong is "
+              "reported apart. exact, r-good and infeasible (A pi_hat > b) are over the stopped seeds. Violations: "
+              "rounds where the recommendation pi_t (authors' code) / the allocation omega_t (paper's text) violates "
+              "A x <= b, every seed. Paired comparisons with the reference are in `comparison_<preset>.md`.", ""]
     return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------- figures
 def _save(fig, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
     fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return atomic_write_bytes(path, buf.getvalue())
+    return common.save_figure(fig, path)
+
+
+def _tick(g: pd.DataFrame, v: str) -> str:
+    """A box's or bar's tick label: the variant and its censored share (a censored tau is the cap)."""
+    d = g[g["variant"] == v]
+    frac = float(d["censored"].astype(float).mean()) if "censored" in d else 0.0
+    return d["label"].iloc[0] + (f"\n{frac:.0%} censored" if frac > 0 else "")
 
 
 def box_plot(g: pd.DataFrame, paper, env: str, path: Path) -> Path:
+    """tau per variant: a box of the quartiles (whiskers 1.5 IQR, circles beyond), beside it the median +- one
+    standard deviation (the paper's figures draw that), the lower bounds and the cap; legend beside the axes."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     variants = _ordered(g, paper)
     data = [g[g["variant"] == v]["tau"].to_numpy(float) for v in variants]
-    labels = [g[g["variant"] == v]["label"].iloc[0] for v in variants]
-    colors = [paper.color(g[g["variant"] == v]["algorithm"].iloc[0]) for v in variants]
-    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * len(variants), 4.0))
+    styles = common.variant_styles(g, paper)
+    fig, ax = plt.subplots(figsize=(1.6 + 0.9 * len(variants), 4.0))
     bp = ax.boxplot(data, patch_artist=True, showfliers=True, widths=0.6)
-    for patch, c in zip(bp["boxes"], colors):
-        patch.set_facecolor(c)
+    for patch, v in zip(bp["boxes"], variants):
+        patch.set_facecolor(styles[v]["color"])
+        patch.set_hatch(styles[v]["hatch"])
         patch.set_alpha(0.45)
     for i, d in enumerate(data, start=1):  # median +- sd, as the paper's figures
         med, sd = np.median(d), np.std(d)
         ax.errorbar(i + 0.33, med, yerr=[[min(sd, med * 0.999)], [sd]], fmt="o", color="k", ms=3, capsize=3, lw=1)
+    handles = [Patch(facecolor="0.7", edgecolor="k", label="box: quartiles of tau; whiskers: 1.5 IQR; circles: "
+                                                            "beyond"),
+               ax.errorbar([], [], yerr=[], fmt="o", color="k", ms=3, capsize=3, lw=1,
+                           label="median ± 1 sd (as in the paper's figures)")]
     lb, lb_bai = float(g["lower_bound"].iloc[0]), float(g["lower_bound_bai"].iloc[0])
     if lb > 0:  # <= 0: infinite (stored as -1) or zero
-        ax.axhline(lb, color="k", ls="--", lw=1, label=f"known-constraint lower bound ({lb:,.0f})")
+        handles.append(ax.axhline(lb, color="k", ls="--", lw=1, label=f"known-constraint lower bound ({lb:,.0f})"))
     if lb_bai > 0:
-        ax.axhline(lb_bai, color="tab:gray", ls=":", lw=1.2, label=f"BAI lower bound ({lb_bai:,.0f})")
+        handles.append(ax.axhline(lb_bai, color="tab:gray", ls=":", lw=1.2, label=f"BAI lower bound ({lb_bai:,.0f})"))
     if "lower_bound_unknown" in g:  # the bound when A must be learned too (spec section 11)
         lbu = float(g["lower_bound_unknown"].iloc[0])
         if lbu > 0:
-            ax.axhline(lbu, color="tab:blue", ls="-.", lw=1, label=f"unknown-A lower bound ({lbu:,.0f})")
+            handles.append(ax.axhline(lbu, color="tab:blue", ls="-.", lw=1,
+                                      label=f"unknown-A lower bound ({lbu:,.0f})"))
         else:
-            ax.plot([], [], " ", label=r"unknown-A bound: $\infty$ (degenerate $\pi^*$)")
+            handles.append(ax.plot([], [], " ", label=r"unknown-A bound: $\infty$ (degenerate $\pi^*$)")[0])
     cap = float(g["cap"].max()) if "cap" in g else np.nan
     if np.isfinite(cap) and g["censored"].any():
-        ax.axhline(cap, color="tab:red", ls="-.", lw=0.8, label=f"cap ({cap:,.0f}): censored")
-    ax.set_xticks(range(1, len(variants) + 1), labels, rotation=30, ha="right")
+        handles.append(ax.axhline(cap, color="tab:red", ls="-.", lw=0.8,
+                                  label=f"cap ({cap:,.0f}): a censored seed's tau"))
+    ax.set_xticks(range(1, len(variants) + 1), [_tick(g, v) for v in variants], rotation=30, ha="right",
+                  fontsize=7)
     ax.set_yscale("log")
     ax.set_ylabel(r"stopping time $\tau$")
-    ax.set_title(f"{env}: {g['seed'].nunique()} seeds, delta = {float(g['delta'].iloc[0]):g}", fontsize=9)
-    ax.legend(fontsize=7, loc="best")
+    ax.set_title(f"{env}: {common.seeds_text(g)} per box, delta = {float(g['delta'].iloc[0]):g}", fontsize=9)
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
+              frameon=False)
     return _save(fig, path)
 
 
 def violation_plot(g: pd.DataFrame, paper, env: str, path: Path) -> Path:
+    """Violating rounds / tau per variant (median bar, IQR whisker), its value printed on every bar: a zero is
+    a labelled line at 0, a variant without the column says 'no data'."""
     import matplotlib.pyplot as plt
 
     variants = _ordered(g, paper)
+    styles = common.variant_styles(g, paper)
     fig, axes = plt.subplots(1, 2, figsize=(2.0 + 1.4 * len(variants), 3.8))
     for ax, col, title in zip(axes, ("violations_policy", "violations_allocation"),
                               (r"(a) rounds where $\pi_t$ violates $A\pi \leq b$ (authors' code)",
                                r"(b) rounds where $\omega_t$ violates $A\omega \leq b$ (paper's text)")):
         for i, v in enumerate(variants):
             d = g[g["variant"] == v]
+            st = styles[v]
+            if col not in d or d[col].isna().all():
+                ax.annotate("no data", (i, 0.02), ha="center", fontsize=6, rotation=90, va="bottom")
+                continue
             frac = d[col].to_numpy(float) / np.maximum(d["tau"].to_numpy(float), 1)
             med, q1, q3 = np.median(frac), np.percentile(frac, 25), np.percentile(frac, 75)
-            ax.bar(i, med, color=paper.color(d["algorithm"].iloc[0]), alpha=0.7)
+            ax.bar(i, med, color=st["color"], hatch=st["hatch"], alpha=0.7, edgecolor="0.3", lw=0.5)
+            if med == 0:
+                ax.plot([i - 0.4, i + 0.4], [0, 0], color=st["color"], lw=2.5)
             ax.errorbar(i, med, yerr=[[med - q1], [q3 - med]], color="k", capsize=3, lw=1)
-        ax.set_xticks(range(len(variants)), [g[g["variant"] == v]["label"].iloc[0] for v in variants], rotation=30,
-                      ha="right")
-        ax.set_ylim(0, 1.05)
+            ax.annotate(f"{med:.2f}" if med else "0", (i, q3), textcoords="offset points", xytext=(0, 3),
+                        ha="center", fontsize=6)
+        ax.set_xticks(range(len(variants)), [_tick(g, v) for v in variants], rotation=30, ha="right", fontsize=7)
+        ax.set_xlim(-0.6, len(variants) - 0.4)
+        ax.set_ylim(0, 1.08)
         ax.set_ylabel(r"violating rounds / $\tau$ (median, IQR)")
         ax.set_title(title, fontsize=8)
-    fig.suptitle(env, fontsize=9)
+    fig.suptitle(f"{env}: {common.seeds_text(g)} per bar, delta = {float(g['delta'].iloc[0]):g}", fontsize=9)
     return _save(fig, path)
 
 
 def figure2(runs: pd.DataFrame, paper, path: Path) -> Path | None:
-    """Median tau vs mu_3 per algorithm beside the constrained and BAI lower bounds (log scale)."""
+    """Median tau vs mu_3 per algorithm beside the constrained and BAI lower bounds (log scale); a point whose
+    seeds were partly censored is hollow and labelled with the censored share."""
     import matplotlib.pyplot as plt
 
     if "mu3" not in runs or runs["mu3"].nunique() < 2:
         return None
     fig, ax = plt.subplots(figsize=(5.2, 3.8))
+    styles = common.variant_styles(runs, paper)
     for v in _ordered(runs, paper):
         d = runs[runs["variant"] == v]
-        s = d.groupby("mu3")["tau"].agg(["median", lambda x: np.percentile(x, 25), lambda x: np.percentile(x, 75)])
-        s.columns = ["median", "q1", "q3"]
-        c = paper.color(d["algorithm"].iloc[0])
-        ax.plot(s.index, s["median"], "o-", color=c, label=f"{d['label'].iloc[0]} (median tau)")
+        s = d.groupby("mu3").agg(median=("tau", "median"), q1=("tau", lambda x: np.percentile(x, 25)),
+                                 q3=("tau", lambda x: np.percentile(x, 75)),
+                                 censored=("censored", lambda x: float(np.mean(x))))
+        c = styles[v]["color"]
+        ax.plot(s.index, s["median"], "-", color=c, marker=styles[v]["marker"] or "o", ms=4,
+                label=f"{d['label'].iloc[0]} (median tau)")
+        part = s[s["censored"] > 0]
+        ax.plot(part.index, part["median"], "o", mfc="white", color=c, ms=6)
+        for mu, r in part.iterrows():
+            ax.annotate(f"{r['censored']:.0%} cens.", (mu, r["median"]), textcoords="offset points", xytext=(3, 4),
+                        fontsize=6)
         ax.fill_between(s.index, s["q1"], s["q3"], color=c, alpha=0.2, lw=0)
     lb = runs.groupby("mu3")[["lower_bound", "lower_bound_bai"]].first()
     lb = lb.where(lb > 0)  # -1: infinite (two optimal answers, e.g. two best arms for BAI)
@@ -202,10 +267,10 @@ def figure2(runs: pd.DataFrame, paper, path: Path) -> Path | None:
                     + ", ".join(f"{m:g}" for m in lbu.index[lbu <= 0]) if (lbu > 0).any() else
                     r"unknown-A bound: $\infty$ (degenerate $\pi^*$ at every $\mu_3$)")
     ax.set_yscale("log")
-    ax.set(xlabel=r"$\mu_3$", ylabel=r"stopping time $\tau$")
+    ax.set(xlabel=r"$\mu_3$", ylabel=r"stopping time $\tau$ (median, IQR band)")
     ax.set_title(f"{runs['environment'].iloc[0]}, delta = {float(runs['delta'].iloc[0]):g}, "
-                 f"{runs['seed'].nunique()} seeds", fontsize=9)
-    ax.legend(fontsize=7)
+                 f"{common.seeds_text(runs)} per point", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, frameon=False)
     return _save(fig, path)
 
 
@@ -256,15 +321,26 @@ def figure1(runs: pd.DataFrame, paper, path: Path) -> Path | None:
     ax.plot(*star, "k*", ms=12, label=r"$\pi^* = (0.5, 0, 0.5)$")
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.legend(fontsize=6.5, loc="upper right", bbox_to_anchor=(1.12, 1.0))
+    ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=1, frameon=False)
     ax.set_title(r"Figure 1: $\hat\pi_\tau$ (vertex of $\hat F_\tau$) vs $\pi^*$; dotted: true $A$ with the "
-                 "median shift", fontsize=8)
+                 f"median shift\n{common.seeds_text(runs)} per algorithm (one point a seed), delta = "
+                 f"{float(runs['delta'].iloc[0]):g}", fontsize=8)
     return _save(fig, path)
 
 
 # ----------------------------------------------------------------------------- claims
+def _paired_vs(runs: pd.DataFrame, env: str, a: str, b: str) -> dict:
+    """``common.paired_stopping`` of variant a against variant b on problem env (valid under censoring)."""
+    g = runs[runs["env"] == env]
+    x = g[g["variant"] == a].drop_duplicates("seed").set_index("seed")
+    y = g[g["variant"] == b].drop_duplicates("seed").set_index("seed")
+    return common.paired_stopping(x, y)
+
+
 def claims(tab: pd.DataFrame, runs: pd.DataFrame) -> str:
-    """Whether each qualitative claim of the paper held in these results (measured, one line each)."""
+    """Whether each qualitative claim of the paper held in these results (measured, one line each). Stopping
+    times are compared seed by seed, under censoring: restricted means E[min(tau, cap)] (paired difference, 95 %
+    interval) and a Wilcoxon signed-rank test; error rates count the seeds that stopped."""
     out = []
     # the paper's claims are about its own stopping rule: the stopping-rule comparisons are judged in their section
     compared = set(rule_comparisons(runs)["experiment"]) if "experiment" in runs else set()
@@ -273,35 +349,47 @@ def claims(tab: pd.DataFrame, runs: pd.DataFrame) -> str:
     # 1. lowest stopping time among unknown-constraint algorithms
     lines = []
     for env, g in main.groupby("env", sort=False):
-        u = g[g["algo"].isin(UNKNOWN)].sort_values(["median_tau", "mean_tau"])
+        u = g[g["algo"].isin(UNKNOWN)].sort_values(["restricted_mean_tau", "median_tau"])
         if "lagex" not in set(u["algo"]) or len(u) < 2:
             continue
         lag = u[u["algo"] == "lagex"].iloc[0]
         others = u[u["algo"] != "lagex"]
-        held = bool((lag.median_tau < others["median_tau"]).all() or
-                    ((lag.median_tau <= others["median_tau"]) & (lag.mean_tau < others["mean_tau"])).all())
-        censored = f"; {lag.censored_frac:.0%} of LAGEX's seeds censored" if lag.censored_frac > 0 else ""
-        rank = " < ".join(f"{r.algorithm} {r.median_tau:,.0f}" for r in u.itertuples())
+        comps = {r.variant: _paired_vs(runs, env, lag.variant, r.variant) for r in others.itertuples()}
+        lower = all(c["diff"] < 0 for c in comps.values())
+        significant = all(c["hi"] < 0 for c in comps.values())
+        verdict_ = ("**held**" if lower and significant else
+                    "**held in the point estimates**, not significant against every one" if lower else
+                    "**did not hold**")
+        rank = " < ".join(f"{r.algorithm} {r.restricted_mean_tau:,.0f}" for r in u.itertuples())
+        worst = max(comps.items(), key=lambda kv: kv[1]["diff"])
+        label = others.set_index("variant").loc[worst[0], "algorithm"]
+        censored = [f"{r.algorithm} {r.censored_frac:.0%}" for r in u.itertuples() if r.censored_frac > 0]
         ratio = f"{lag.median_tau / lag.lower_bound:.1f}" if lag.lower_bound > 0 else "n/a"
-        lines.append(f"   - {env}: {'**held**' if held else '**did not hold**'} (median tau: {rank}; "
-                     f"LAGEX median / lower bound = {ratio}{censored})")
-    out.append("1. *LAGEX has the lowest stopping time among the unknown-constraint algorithms* (median tau; "
-               "LATS, CTnS-WLag, CGE-WLag, PTnS, Uniform):")
+        lines.append(f"   - {env}: {verdict_} (restricted mean tau: {rank}; LAGEX minus {label}, the closest: "
+                     f"{worst[1]['diff']:+,.0f} [{worst[1]['lo']:+,.0f}, {worst[1]['hi']:+,.0f}], Wilcoxon p = "
+                     f"{worst[1]['p']:.2g}; LAGEX median / lower bound = {ratio}; "
+                     + (f"censored seeds: {', '.join(censored)})" if censored else "no censored seed)"))
+    out.append("1. *LAGEX has the lowest stopping time among the unknown-constraint algorithms* (LATS, CTnS-WLag, "
+               "CGE-WLag, PTnS, Uniform), compared seed by seed: the paired difference of restricted means "
+               "E[min(tau, cap)] with its 95 % interval (held: below 0 against every one):")
     out += lines or ["   - not measured (no stored run has LAGEX beside another unknown-constraint algorithm)"]
     # 2. tracks the lower bound across mu_3
     f2 = tab[(tab["algo"] == "lagex") & tab["mu3"].notna()]
-    f2 = f2[f2.groupby("environment")["mu3"].transform("nunique") > 1].sort_values("mu3")
+    f2 = f2[f2.groupby("experiment")["mu3"].transform("nunique") > 1].sort_values("mu3")  # a mu_3 sweep
     f2 = f2[f2["lower_bound"] > 0]
     out.append("2. *LAGEX tracks the constrained lower bound across mu_3* (Figure 2):")
     if len(f2) >= 2:
         ratio = f2["median_tau"] / f2["lower_bound"]
         corr = float(np.corrcoef(np.log(f2["median_tau"]), np.log(f2["lower_bound"]))[0, 1])
         held = corr > 0.9 and ratio.max() / ratio.min() < 3
+        bound = f2[f2["median_tau_is_lower_bound"]]
         out.append(f"   - {'**held**' if held else '**did not hold**'}: median tau / lower bound ranges "
                    f"{ratio.min():.2f}-{ratio.max():.2f} over mu_3 = {f2['mu3'].min():g}..{f2['mu3'].max():g} "
-                   f"(correlation of the logs {corr:.2f}; criterion: > 0.9 and a ratio spread < 3x); "
-                   + ", ".join(f"mu3={r.mu3:g}: {r.median_tau:,.0f} vs {r.lower_bound:,.0f}"
-                               for r in f2.itertuples()))
+                   f"(correlation of the logs {corr:.2f}; criterion: > 0.9 and a ratio spread < 3x; censored seeds: "
+                   f"{f2['censored_frac'].max():.0%} at most"
+                   + (f", the median a lower bound at mu_3 = {', '.join(f'{m:g}' for m in bound['mu3'])}" if len(bound)
+                      else "") + "); "
+                   + ", ".join(f"mu3={r.mu3:g}: {r.median_tau:,.0f} vs {r.lower_bound:,.0f}" for r in f2.itertuples()))
     else:
         out.append("   - not measured (no stored lats/figure2 results)")
     # 3. safest
@@ -321,15 +409,30 @@ def claims(tab: pd.DataFrame, runs: pd.DataFrame) -> str:
         lines.append(f"   - {env}: " + "; ".join(parts))
     out += lines or ["   - not measured"]
     # 4. delta-correctness
-    out.append("4. *delta-correct*: error rate (1 - correct) <= delta, per algorithm and problem (censored seeds are "
-               "judged on their recommendation at the cap):")
-    bad = tab[tab["error_rate"] > tab["delta"]]
-    if bad.empty:
-        out.append(f"   - **held** everywhere ({len(tab)} algorithm x problem pairs)")
-    else:
-        out.append(f"   - **did not hold** for {len(bad)} of {len(tab)} pairs: "
-                   + "; ".join(f"{r.algorithm} on {r.env} ({r.error_rate:.2f} > {r.delta:g}, {r.n_seeds} seeds)"
+    out.append("4. *delta-correct*: the error rate (1 - correct) among the seeds that stopped, <= delta with "
+               "confidence (Wilson 95 % interval), per algorithm and problem; censored seeds gave no answer and are "
+               "counted apart:")
+    stopped = tab[tab["n_stopped"] > 0]
+    bad = stopped[stopped["error_ci_low"] > stopped["delta"]]
+    met = stopped[stopped["error_ci_high"] <= stopped["delta"]]
+    open_ = stopped.drop(index=bad.index.union(met.index))
+    silent = tab[tab["n_stopped"] == 0]
+    out.append(f"   - met with confidence in {len(met)} of {len(tab)} algorithm x problem pairs")
+    if len(bad):
+        out.append(f"   - **did not hold** in {len(bad)} (the interval above delta): "
+                   + "; ".join(f"{r.algorithm} on {r.env} ({r.errors} errors in {r.n_stopped} stopped seeds, "
+                               f"{r.error_rate:.2f} [{r.error_ci_low:.2f}, {r.error_ci_high:.2f}] > {r.delta:g})"
                                for r in bad.itertuples()))
+    if len(open_):
+        out.append(f"   - undecided in {len(open_)} (too few stopped seeds to tell at this delta): "
+                   + "; ".join(f"{r.algorithm} on {r.env} ({r.errors}/{r.n_stopped})" for r in open_.itertuples()))
+    if len(silent):
+        out.append(f"   - no seed stopped in {len(silent)}: " + "; ".join(f"{r.algorithm} on {r.env}"
+                                                                     for r in silent.itertuples()))
+    censored = tab[tab["censored_frac"] > 0]
+    if len(censored):
+        out.append(f"   - censored seeds (not counted above) in {len(censored)} pairs, up to "
+                   f"{censored['censored_frac'].max():.0%} of a pair's seeds")
     return "\n".join(out) + "\n"
 
 
@@ -500,7 +603,8 @@ def report(paper, runs: pd.DataFrame, curves, metas: list, figures_dir: Path, pa
     out.append(atomic_write_text(tab_dir / "summary.csv", tab[SUMMARY_COLUMNS].to_csv(index=False)))
     out.append(atomic_write_text(tab_dir / "summary.md", "# LATS / LAGEX: stopping times, errors, violations\n\n"
                                  + summary_markdown(tab)))
-    rules_tab = stopping_rules_table(runs, paper)
+    # (results stored before the stopping rules were a sweep axis have no ``stopping`` column: nothing to compare)
+    rules_tab = stopping_rules_table(runs, paper) if len(rule_comparisons(runs)) else pd.DataFrame()
     if not rules_tab.empty:
         out.append(atomic_write_text(tab_dir / "stopping_rules.csv",
                                      rules_tab[STOPPING_RULES_COLUMNS].to_csv(index=False)))

@@ -128,7 +128,8 @@ def describe_reading(cols: dict) -> str:
     parts = []
     if cols.get("reading"):
         parts.append(f"reading {cols['reading']} (c = {cols['mflcb_c']:g}, c_R = {cols['mflcb_c_R']:g})"
-                     if isinstance(cols.get("mflcb_c"), float) else f"reading {cols['reading']}")
+                     if all(isinstance(cols.get(k), float) for k in ("mflcb_c", "mflcb_c_R"))
+                     else f"reading {cols['reading']}")  # (a sweep over readings: 'A+B', constants apart)
     if cols.get("lipschitz"):
         G = _per_expert(cols["lipschitz_constants"]) if "+" not in cols["lipschitz_constants"] else []
         parts.append({"common": f"common G = {G[0]:g}" if len(G) else "common G",
@@ -138,10 +139,6 @@ def describe_reading(cols: dict) -> str:
 
 def _labels(df: pd.DataFrame) -> dict:
     return dict(zip(df["variant"], df["label"]))
-
-
-def _colors(df: pd.DataFrame, paper) -> dict:
-    return {v: paper.color(a) for v, a in zip(df["variant"], df["algorithm"])}
 
 
 def _names(df: pd.DataFrame) -> list[str]:
@@ -275,13 +272,13 @@ def training_table(runs: pd.DataFrame, shown: dict) -> pd.DataFrame:
             row = dict(M=int(M), K=K, algorithm=x["algorithm"].iloc[0], variant=var, label=x["label"].iloc[0],
                        seeds=len(x))
             for i in range(K):
-                m, lo, hi = mean_ci(share[:, i])
+                m, lo, hi = common.bounded_mean_ci(share[:, i])  # a share: its interval stays in [0, 1]
                 row.update({f"share_{i}": m, f"share_{i}_ci_low": lo, f"share_{i}_ci_high": hi,
                             f"G2_share_{i}": g2[i]})
             mean_share = share.mean(axis=0)
             row["tv_to_G2"] = 0.5 * float(np.abs(mean_share - g2).sum()) if len(G) == K else np.nan
             row["tv_to_uniform"] = 0.5 * float(np.abs(mean_share - 1.0 / K).sum())
-            m, lo, hi = mean_ci(share[:, top].sum(axis=1)) if top else (np.nan,) * 3
+            m, lo, hi = common.bounded_mean_ci(share[:, top].sum(axis=1)) if top else (np.nan,) * 3
             row.update(top_two_share=m, top_two_share_ci_low=lo, top_two_share_ci_high=hi,
                        best_share_rank=int((mean_share > mean_share[best]).sum()) + 1 if 0 <= best < K else -1)
             row.update({f"locked_out_{i}": float(locked[:, i].mean()) for i in range(K)})
@@ -611,27 +608,10 @@ def _plt():
     return plt
 
 
-def _save(fig, path: Path):
-    import io
-
-    import matplotlib.pyplot as plt
-
-    from bandits.core.results import atomic_write_bytes
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-    return path
-
-
-def _legend(fig, axes):
-    handles = {}
-    for ax in np.ravel(axes):
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(lab, h)
-    fig.legend(list(handles.values()), list(handles.keys()), loc="upper center", bbox_to_anchor=(0.5, 1.06),
-               ncol=min(len(handles), 6) or 1, frameon=False)
+def _caption(fig, title: str, runs: pd.DataFrame, what: str):
+    """The figure's title: the experiment and its setting, and how many seeds each curve or bar shows."""
+    fig.suptitle(f"{title}\n{what} over {common.seeds_text(final_rows(runs), ('variant', 'M'))} per curve or bar",
+                 fontsize=10)
 
 
 def regret_figure(runs, curves, paper, shown, title, path: Path):
@@ -640,7 +620,7 @@ def regret_figure(runs, curves, paper, shown, title, path: Path):
         return None
     plt = _plt()
     Ms = sorted(shown)
-    labels, colors = _labels(runs), _colors(runs, paper)
+    labels, styles = _labels(runs), common.variant_styles(runs, paper)
     fig, axes = plt.subplots(2, len(Ms), figsize=(4.2 * len(Ms), 6.4), squeeze=False, sharex=True)
     for row, metric in enumerate(("pseudo_regret", "regret")):
         st = common.curve_stats(curves[curves["metric"] == metric], metric, by=("M", "variant"))
@@ -651,65 +631,78 @@ def regret_figure(runs, curves, paper, shown, title, path: Path):
                 if s.empty:
                     continue
                 lab = _label(var, labels, runs, paper)
-                ax.plot(s["t"], s["mean"], color=colors[var], lw=1.4, label=lab)
-                ax.fill_between(s["t"], s["lo"], s["hi"], color=colors[var], alpha=0.2, lw=0)
+                st_ = styles[var]
+                ax.plot(s["t"], s["mean"], color=st_["color"], lw=1.4, label=lab, marker=st_["marker"], ms=4,
+                        markevery=max(len(s) // 8, 1))
+                ax.fill_between(s["t"], s["lo"], s["hi"], color=st_["color"], alpha=0.2, lw=0)
             ax.set(xlabel="round t", ylabel=("pseudo-regret" if row == 0 else "realized regret") if col == 0 else "",
                    title=f"M = {M}" if row == 0 else "")
-    fig.suptitle(title, y=1.1)
-    _legend(fig, axes)
+    _caption(fig, title, runs, "mean and 95% CI")
     fig.tight_layout()
-    return _save(fig, path)
+    common.legend_outside(fig, axes, where="below", ncol=3)
+    return common.save_figure(fig, path)
 
 
-def _grouped_bars(ax, values: dict, errors: dict | None, names, colors, labels):
+def _grouped_bars(ax, values: dict, errors: dict | None, names, styles, labels):
+    """Bars per expert, one per variant (its colour, and hatch for a hyperparameter setting); a bar of height 0
+    is drawn as a short line at 0 and labelled "0", so a zero is never mistaken for a missing bar."""
     variants = list(values)
     width = 0.8 / max(len(variants), 1)
     x = np.arange(len(names))
     for j, var in enumerate(variants):
         err = None if errors is None else np.abs(np.asarray(errors[var]).T - np.asarray(values[var])[None, :])
-        ax.bar(x + (j - (len(variants) - 1) / 2) * width, values[var], width, color=colors[var], label=labels[var],
-               yerr=err, capsize=2, error_kw={"lw": 0.8})
+        pos = x + (j - (len(variants) - 1) / 2) * width
+        v = np.asarray(values[var], float)
+        ax.bar(pos, v, width, color=styles[var]["color"], hatch=styles[var]["hatch"], label=labels[var],
+               yerr=err, capsize=2, error_kw={"lw": 0.8}, edgecolor="0.3", linewidth=0.4)
+        for p_, h in zip(pos, v):
+            if h == 0:
+                ax.plot([p_ - width / 2, p_ + width / 2], [0, 0], color=styles[var]["color"], lw=2)
+                ax.annotate("0", (p_, 0), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=5)
     ax.set_xticks(x, names, rotation=30, ha="right", fontsize=7)
 
 
 def advisor_figure(runs, paper, shown, title, path: Path):
-    """(b) distribution of the final advisor I_T over seeds (top) and mean advisor frequencies (bottom)."""
+    """(b) distribution of the final advisor I_T over seeds (top, 95% Wilson intervals) and mean advisor
+    frequencies (bottom, 95% percentile-bootstrap intervals over seeds: both stay inside [0, 1])."""
     plt = _plt()
     Ms = sorted(shown)
     fin = final_rows(runs)
     names = _names(fin)
     K = len(names)
-    labels, colors = _labels(fin), _colors(fin, paper)
+    labels, styles = _labels(fin), common.variant_styles(fin, paper)
     fig, axes = plt.subplots(2, len(Ms), figsize=(4.2 * len(Ms), 6.4), squeeze=False)
     for col, M in enumerate(Ms):
         g = fin[fin["M"] == M]
-        final, freq, freq_err = {}, {}, {}
+        final, final_err, freq, freq_err = {}, {}, {}, {}
         for var in shown[M]:
             x = g[g["variant"] == var].drop_duplicates("seed")
-            final[var] = [float(np.mean(x["final_advisor"] == i)) for i in range(K)]
-            stats = [mean_ci(x[f"advisor_freq_{i}"].to_numpy()) for i in range(K)]
+            hits = [wilson_ci(int((x["final_advisor"] == i).sum()), len(x)) for i in range(K)]
+            final[var], final_err[var] = [h[0] for h in hits], [(h[1], h[2]) for h in hits]
+            stats = [common.bounded_mean_ci(x[f"advisor_freq_{i}"].to_numpy()) for i in range(K)]
             freq[var] = [s[0] for s in stats]
             freq_err[var] = [(s[1], s[2]) for s in stats]
         best = int(g["best_expert"].iloc[0]) if len(g) else -1
-        _grouped_bars(axes[0, col], final, None, names, colors, labels)
-        _grouped_bars(axes[1, col], freq, freq_err, names, colors, labels)
+        _grouped_bars(axes[0, col], final, final_err, names, styles, labels)
+        _grouped_bars(axes[1, col], freq, freq_err, names, styles, labels)
         axes[0, col].set(title=f"M = {M}" + (f" (best expert: {names[best]})" if 0 <= best < K else ""),
                          ylabel="fraction of seeds with I_T = i" if col == 0 else "", ylim=(0, 1.05))
         axes[1, col].set(ylabel="advisor frequency (rounds)" if col == 0 else "", ylim=(0, 1.05))
-    fig.suptitle(title, y=1.1)
-    _legend(fig, axes)
+    _caption(fig, title, runs, "top: share of seeds, 95% Wilson CI; bottom: mean, 95% bootstrap CI,")
     fig.tight_layout()
-    return _save(fig, path)
+    common.legend_outside(fig, axes, where="below", ncol=3)
+    return common.save_figure(fig, path)
 
 
 def budget_figure(runs, paper, shown, title, path: Path):
-    """(c) the training budget across experts: share of training sessions N_i(T) / sum_j N_j(T), mean and 95% CI."""
+    """(c) the training budget across experts: share of training sessions N_i(T) / sum_j N_j(T), mean and 95%
+    percentile-bootstrap interval over seeds (inside [0, 1])."""
     plt = _plt()
     Ms = sorted(shown)
     fin = final_rows(runs)
     names = _names(fin)
     K = len(names)
-    labels, colors = _labels(fin), _colors(fin, paper)
+    labels, styles = _labels(fin), common.variant_styles(fin, paper)
     fig, axes = plt.subplots(1, len(Ms), figsize=(4.2 * len(Ms), 3.4), squeeze=False)
     for col, M in enumerate(Ms):
         g = fin[fin["M"] == M]
@@ -718,16 +711,16 @@ def budget_figure(runs, paper, shown, title, path: Path):
             x = g[g["variant"] == var].drop_duplicates("seed")
             counts = x[[f"train_count_{i}" for i in range(K)]].to_numpy(float)
             frac = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-            stats = [mean_ci(frac[:, i]) for i in range(K)]
+            stats = [common.bounded_mean_ci(frac[:, i]) for i in range(K)]
             share[var] = [s[0] for s in stats]
             err[var] = [(s[1], s[2]) for s in stats]
-        _grouped_bars(axes[0, col], share, err, names, colors, labels)
+        _grouped_bars(axes[0, col], share, err, names, styles, labels)
         axes[0, col].set(title=f"M = {M}", ylabel="share of training sessions N_i(T)" if col == 0 else "",
                          ylim=(0, 1.05))
-    fig.suptitle(title, y=1.16)
-    _legend(fig, axes)
+    _caption(fig, title, runs, "mean and 95% bootstrap CI")
     fig.tight_layout()
-    return _save(fig, path)
+    common.legend_outside(fig, axes, where="below", ncol=3)
+    return common.save_figure(fig, path)
 
 
 def training_figure(training: dict, names: dict, readings: dict, paper, path: Path):
@@ -765,36 +758,47 @@ def training_figure(training: dict, names: dict, readings: dict, paper, path: Pa
         ax.set(title=f"{exp}: {readings[exp]}", ylabel=f"{t['label'].iloc[0]}: share of N_i(T)" if j_ax % cols == 0
                else "")
         ax.title.set_fontsize(8)
-    _legend(fig, axes)
+    seeds = sorted({int(n) for _, t in items for n in t["seeds"]})
+    fig.suptitle(f"mean share and 95% bootstrap CI over {seeds[0]}" + (f"-{seeds[-1]}" if len(seeds) > 1 else "")
+                 + " seeds per bar", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path)
+    common.legend_outside(fig, axes, where="below", ncol=4)
+    return common.save_figure(fig, path)
 
 
 def rates_figure(slopes, points, paper, path: Path):
-    """(d) log-log regret vs T per alpha, one line per (K, M), fitted slopes beside max(1/2, alpha)."""
+    """(d) log-log regret vs T per alpha (a panel each), one line per (K, M) and variant (a hyperparameter setting
+    of M-LCB gets its own marker), fitted slopes beside max(1/2, alpha); the legend beside the panels."""
     if points.empty:
         return None
     plt = _plt()
     alphas = sorted(points["alpha"].unique())
     fig, axes = plt.subplots(1, len(alphas), figsize=(5.2 * len(alphas), 4.0), squeeze=False)
     cmap = plt.get_cmap("viridis")
+    markers = {v: common.MARKERS[i % len(common.MARKERS)] for i, v in
+               enumerate(sorted(points.loc[points["algorithm"] == "mlcb", "variant"].unique()))}
+    labels = dict(zip(slopes["variant"], slopes["label"]))
     for col, alpha in enumerate(alphas):
         ax = axes[0, col]
         p = points[points["alpha"] == alpha]
         keys = sorted({(k, m) for k, m in zip(p["K"], p["M"])})
         for j, (K, M) in enumerate(keys):
-            for algo, style in (("mlcb", "-o"), ("best_expert_alone", ":")):
-                q = p[(p["K"] == K) & (p["M"] == M) & (p["algorithm"] == algo)].sort_values("T")
-                if q.empty or (algo == "best_expert_alone" and M != min(m for k, m in keys if k == K)):
+            for algo in ("mlcb", "best_expert_alone"):
+                if algo == "best_expert_alone" and M != min(m for k, m in keys if k == K):
                     continue
-                s = slopes[(slopes["alpha"] == alpha) & (slopes["K"] == K) & (slopes["M"] == M)
-                           & (slopes["algorithm"] == algo)]
-                slope = s["slope_T"].iloc[0] if len(s) else np.nan
-                lab = (f"M-LCB K={K} M={M}: slope {slope:.2f}" if algo == "mlcb"
-                       else f"{paper.display(algo)} K={K}: slope {slope:.2f}")
-                color = cmap(j / max(len(keys) - 1, 1)) if algo == "mlcb" else "0.3"
-                ax.errorbar(q["T"], q["mean"], yerr=[q["mean"] - q["ci_low"], q["ci_high"] - q["mean"]], fmt=style,
-                            ms=3, lw=1.1, color=color, label=lab, capsize=2)
+                sel = p[(p["K"] == K) & (p["M"] == M) & (p["algorithm"] == algo)]
+                for var, q in sel.groupby("variant", sort=True):
+                    q = q.sort_values("T")
+                    s = slopes[(slopes["alpha"] == alpha) & (slopes["K"] == K) & (slopes["M"] == M)
+                               & (slopes["variant"] == var)]
+                    slope = s["slope_T"].iloc[0] if len(s) else np.nan
+                    name = labels.get(var, paper.display(algo))
+                    lab = f"{name} K={K} M={M}: slope {slope:.2f}" if algo == "mlcb" else \
+                        f"{name} K={K}: slope {slope:.2f}"
+                    color = cmap(j / max(len(keys) - 1, 1)) if algo == "mlcb" else "0.3"
+                    ax.errorbar(q["T"], q["mean"], yerr=[q["mean"] - q["ci_low"], q["ci_high"] - q["mean"]],
+                                fmt=(markers.get(var, "o") + "-") if algo == "mlcb" else ":", ms=3, lw=1.1,
+                                color=color, label=lab, capsize=2)
         pred = max(0.5, float(alpha))
         T = np.sort(p["T"].unique()).astype(float)
         ref = p[p["algorithm"] == "mlcb"]["mean"]
@@ -804,13 +808,16 @@ def rates_figure(slopes, points, paper, path: Path):
                     label=f"predicted slope max(1/2, alpha) = {pred:g}")
         ax.set(xscale="log", yscale="log", xlabel="horizon T", ylabel="pseudo-regret at T" if col == 0 else "",
                title=f"alpha = {alpha:g}")
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=2, frameon=False)
+    seeds = sorted(set(int(x) for x in slopes["seeds"]))
+    fig.suptitle("oracle experts: mean pseudo-regret at T and 95% CI over "
+                 f"{seeds[0]}{'-' + str(seeds[-1]) if len(seeds) > 1 else ''} seeds per point", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path)
+    return common.save_figure(fig, path)
 
 
 # ----------------------------------------------------------------------------- driver
-FIGURE_TITLES = {"glm": "GLM experts (K = {K}, logistic truth)", "bandit": "UCB1 bandit experts (K = {K})",
+FIGURE_TITLES = {"glm": "GLM experts (K = {K}, {true_link} truth)", "bandit": "UCB1 bandit experts (K = {K})",
                  "oracle": "oracle experts"}
 
 
@@ -831,7 +838,8 @@ def report(paper, runs: pd.DataFrame, curves: pd.DataFrame, metas: list, figures
         tab = final_table(r, paper, shown)
         if tab.empty:
             continue
-        title = f"{exp}: " + FIGURE_TITLES[family].format(K=int(r["K"].iloc[0]))
+        title = f"{exp}: " + FIGURE_TITLES[family].format(K=int(r["K"].iloc[0]),  # from the stored columns
+                                                          true_link=r["true_link"].iloc[0] if "true_link" in r else "?")
         ref_label = paper.display(paper.reference)
         md = final_markdown(tab, title, ref_label, paper.reference, paper)
         written.append(atomic_write_text(tab_dir / f"final_regret_{stem}.md", md))

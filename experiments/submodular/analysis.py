@@ -7,14 +7,13 @@ Rows are selected by stored columns only (``experiment``, ``family``, ``n``, ``k
 """
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from bandits.core.results import atomic_write_bytes, atomic_write_text
+from bandits.core.results import atomic_write_text
 from bandits.core.stats import mean_ci
 
 from .. import common
@@ -24,6 +23,7 @@ TEMPLATE = Path(__file__).with_name("README.template.md")
 BOOTSTRAP = 400
 SLOPE_TOL = 0.1  # |slope - 1/2| tolerance of the issue (E1)
 PAPER_ALGOS = ("ocg", "odg")
+SETTING_COLUMNS = ("family", "adversary", "setting", "matroid", "n", "k", "q", "curvature_param")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -36,12 +36,25 @@ def _fig():
     return plt
 
 
-def _save(plt, fig, path: Path) -> Path:
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return atomic_write_bytes(path, buf.getvalue())
+def _setting(r: pd.DataFrame, skip=()) -> str:
+    """The problem parameters the rows share (and the swept ones as sets), from the stored columns."""
+    cols = [c for c in SETTING_COLUMNS if c not in skip and not (c == "curvature_param" and (r[c] < 0).all())]
+    return common.setting_text(r, cols, {"curvature_param": "c"})
+
+
+def _symlog(ax, values):
+    """A y axis that is logarithmic above a small threshold and linear around 0: negative values (an alpha-regret
+    below the comparator's) stay on the figure instead of falling off a log axis."""
+    raw = np.asarray(values, float)
+    raw = raw[np.isfinite(raw)]
+    v = np.abs(raw[raw != 0])
+    thresh = float(np.percentile(v, 10)) if v.size else 1.0
+    ax.set_yscale("symlog", linthresh=thresh, linscale=1.5)
+    ax.axhline(0, color="0.6", lw=0.6)
+    if v.size:  # ticks at 0 and at whole decades clear of the linear band (no labels piled up at +-thresh)
+        first, last = int(np.floor(np.log10(thresh))) + 1, int(np.ceil(np.log10(v.max())))
+        pos = [10.0 ** e for e in range(first, last + 1)]
+        ax.set_yticks(([-p for p in reversed(pos)] if (raw < 0).any() else []) + [0.0] + pos)
 
 
 def _matrix(curves: pd.DataFrame, metric: str):
@@ -94,21 +107,28 @@ def _fit_start(grid):
 
 # ----------------------------------------------------------------------------- E1
 def e1(paper, runs, curves, figures_dir, rows, md):
+    """alpha-regret (solid) and 1-regret (dotted) vs t, a panel per problem of the experiment (a family, an
+    adversary, ... : every swept problem parameter its own panel), a colour per variant (a hyperparameter setting:
+    its own shade and marker). The y axis is symmetric-log, so a negative alpha-regret stays on the figure."""
     out = []
     for exp in sorted(e for e in runs["experiment"].unique() if e.split("/")[-1].startswith("rate_T")):
         r = runs[runs["experiment"] == exp]
         c = curves[curves["experiment"] == exp]
-        families = list(dict.fromkeys(r["family"]))
+        envs = list(dict.fromkeys(r.sort_values(["family", "adversary", "n", "k"])["env"]))
+        varying = common.swept(r, SETTING_COLUMNS)
+        styles = common.variant_styles(r, paper)
         plt = _fig()
-        fig, axes = plt.subplots(1, len(families), figsize=(5.2 * len(families), 4), squeeze=False)
+        fig, axes = plt.subplots(1, len(envs), figsize=(5.2 * len(envs), 4), squeeze=False)
         md.append(f"### {exp}\n\n| family | algorithm | α | α-regret at T [95% CI] | slope of α-regret [95% CI] | "
                   f"1-regret at T | slope of 1-regret [95% CI] |\n|---|---|---|---|---|---|---|")
-        for ax, family in zip(axes[0], families):
-            rf, cf = r[r["family"] == family], c[c["family"] == family]
+        for ax, env in zip(axes[0], envs):
+            rf, cf = r[r["env"] == env], c[c["env"] == env]
+            family = rf["family"].iloc[0]
             alpha = float(rf["alpha"].iloc[0])
-            for variant in paper.order(rf["algorithm"].unique()):
-                for var, cv in cf[cf["algorithm"] == variant].groupby("variant"):
-                    label, color = cv["label"].iloc[0], paper.color(cv["algorithm"].iloc[0])
+            drawn = []
+            for algo in paper.order(rf["algorithm"].unique()):
+                for var, cv in cf[cf["algorithm"] == algo].groupby("variant"):
+                    label, st = cv["label"].iloc[0], styles[var]
                     t, A = _matrix(cv, "alpha_regret")
                     _, R1 = _matrix(cv, "regret_vs_best_found")
                     sel = t >= _fit_start(t)
@@ -116,9 +136,10 @@ def e1(paper, runs, curves, figures_dir, rows, md):
                     s1 = loglog_slope(t[sel], R1[:, sel])
                     ma = A.mean(0)
                     m, lo, hi = mean_ci(A[:, -1])
-                    ax.plot(t, np.where(ma > 0, ma, np.nan), "-", color=color,
-                            label=f"{label}: α-regret, slope {_fmt(sa[0], 2)}")
-                    ax.plot(t, R1.mean(0), ":", color=color, alpha=0.7)
+                    ax.plot(t, ma, "-", color=st["color"], marker=st["marker"], ms=3, markevery=max(len(t) // 8, 1),
+                            label=label)  # (the slopes are in the E1 table: they differ per panel)
+                    ax.plot(t, R1.mean(0), ":", color=st["color"], alpha=0.7)
+                    drawn += [ma, R1.mean(0)]
                     md.append(f"| {family} | {label} | {alpha:.3f} | {m:.3g} [{lo:.3g}, {hi:.3g}] | "
                               f"{_fmt(sa[0])} [{_fmt(sa[1])}, {_fmt(sa[2])}] | {R1[:, -1].mean():.3g} | "
                               f"{_fmt(s1[0])} [{_fmt(s1[1])}, {_fmt(s1[2])}] |")
@@ -134,42 +155,61 @@ def e1(paper, runs, curves, figures_dir, rows, md):
                                    bool(hi <= 0) or None)
             ts = np.array(sorted(cf["t"].unique()), float)
             ax.plot(ts, np.sqrt(ts), "k--", lw=0.8, label="√T")
-            ax.set(xscale="log", yscale="log", xlabel="round t", ylabel="regret (solid: α-regret, dotted: 1-regret)",
-                   title=f"{family} (α = {alpha:.3f})")
-            ax.legend(fontsize=6)
+            _symlog(ax, np.concatenate(drawn + [np.sqrt(ts)]))
+            ax.set(xscale="log", xlabel="round t", ylabel="regret (symlog: negative values shown)",
+                   title=", ".join([f"{col} = {common._value(rf[col].iloc[0])}" for col in varying] +
+                                   [f"α = {alpha:.3f}"]))
+            ax.title.set_fontsize(8)
+        fig.suptitle(f"{exp}: {_setting(r, varying)}, T = {int(r['t'].max()):,}\nmean over "
+                     f"{common.seeds_text(r)} per curve; solid: α-regret, dotted: 1-regret vs the best set found (slopes: "
+                     f"paper/submodular/README.md, E1)", fontsize=9)
         md.append("")
-        out.append(_save(plt, fig, Path(figures_dir) / "submodular" / f"{exp.split('/')[-1]}.png"))
+        fig.tight_layout()
+        common.legend_outside(fig, axes, where="right")
+        out.append(common.save_figure(fig, Path(figures_dir) / "submodular" / f"{exp.split('/')[-1]}.png"))
     return out
 
 
 # ----------------------------------------------------------------------------- sweeps (E2, E3, E4)
 def _sweep(paper, runs, exp_tail, axis, figures_dir, rows, md, tag, predicted, xfun=None, xlabel=None, ref=None):
+    """Final alpha-regret and 1-regret vs the swept ``axis`` (mean and 95 % CI over seeds), a colour per variant;
+    any other swept problem parameter gets a line style of its own."""
     out = []
     r = _final(runs[runs["experiment"].str.endswith("/" + exp_tail)])
     if r.empty:
         return out
     exp = r["experiment"].iloc[0]
+    others = [c for c in common.swept(r, SETTING_COLUMNS) if c != axis]
+    dashes = common.linestyles(list(r.groupby(others).groups) if others else [()])
+    styles = common.variant_styles(r, paper)
     plt = _fig()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     md.append(f"### {exp}\n\n| algorithm | {axis} | α-regret at T [95% CI] | 1-regret at T [95% CI] | "
               f"collected / comparator |\n|---|---|---|---|---|")
     for algo in paper.order(r["algorithm"].unique()):
-        for var, g in r[r["algorithm"] == algo].groupby("variant"):
-            label, color = g["label"].iloc[0], paper.color(algo)
+        for (var, *key), g in r[r["algorithm"] == algo].groupby(["variant"] + others):
+            key = tuple(key)
+            label = g["label"].iloc[0] + "".join(f", {c} = {common._value(v)}" for c, v in zip(others, key))
+            st = styles[var]
             xs = sorted(g[axis].unique())
             seeds = sorted(set.intersection(*[set(g[g[axis] == x]["seed"]) for x in xs]))
-            A = np.array([[g[(g[axis] == x) & (g["seed"] == s)]["alpha_regret"].iloc[0] for x in xs] for s in seeds])
-            R1 = np.array([[g[(g[axis] == x) & (g["seed"] == s)]["regret_vs_best_found"].iloc[0] for x in xs]
-                           for s in seeds])
+            by = g.drop_duplicates([axis, "seed"]).set_index([axis, "seed"])
+            A = np.array([[by.loc[(x, s_), "alpha_regret"] for x in xs] for s_ in seeds])
+            R1 = np.array([[by.loc[(x, s_), "regret_vs_best_found"] for x in xs] for s_ in seeds])
             ratio = g.groupby(axis).apply(lambda d: (d["collected_value"] / d["comparator_value"]).mean())
+            cis = {}
             for j, x in enumerate(xs):
                 a, alo, ahi = mean_ci(A[:, j])
                 m1, lo1, hi1 = mean_ci(R1[:, j])
+                cis[x] = (a, alo, ahi, m1, lo1, hi1)
                 md.append(f"| {label} | {x:g} | {a:.3g} [{alo:.3g}, {ahi:.3g}] | {m1:.3g} [{lo1:.3g}, {hi1:.3g}] | "
                           f"{ratio.loc[x]:.3f} |")
             xv = np.array([xfun(x, g) if xfun else x for x in xs], float)
-            axes[0].plot(xs, A.mean(0), "o-", color=color, label=label)
-            axes[1].plot(xs, R1.mean(0), "o-", color=color, label=label)
+            for ax, k in ((axes[0], 0), (axes[1], 3)):
+                m = np.array([cis[x][k] for x in xs])
+                err = np.array([[cis[x][k] - cis[x][k + 1], cis[x][k + 2] - cis[x][k]] for x in xs]).T
+                ax.errorbar(xs, m, yerr=err, marker=st["marker"] or "o", ms=4, ls=dashes[key], color=st["color"],
+                            capsize=2, lw=1.2, label=label)
             pred = predicted.get(algo)
             if pred is not None and len(xs) >= 2:
                 s1 = loglog_slope(xv, R1)
@@ -184,9 +224,12 @@ def _sweep(paper, runs, exp_tail, axis, figures_dir, rows, md, tag, predicted, x
         axes[1].plot(xs, yv, "k--", lw=0.8, label="reference (scaled)")
     for ax, name in zip(axes, ["α-regret at T", "1-regret at T (vs best found)"]):
         ax.set(xlabel=axis, ylabel=name, xscale="log")
-        ax.legend(fontsize=7)
+    fig.suptitle(f"{exp}: {_setting(r, [axis] + others)}, T = {int(r['t'].max()):,}\nmean and 95% CI over "
+                 f"{common.seeds_text(r, ('variant', 'env'))} per point", fontsize=9)
     md.append("")
-    out.append(_save(plt, fig, Path(figures_dir) / "submodular" / f"{exp_tail}.png"))
+    fig.tight_layout()
+    common.legend_outside(fig, axes, where="right")
+    out.append(common.save_figure(fig, Path(figures_dir) / "submodular" / f"{exp_tail}.png"))
     return out
 
 
@@ -215,25 +258,30 @@ def e5(paper, runs, figures_dir, rows, md):
     if r.empty:
         return []
     exp = r["experiment"].iloc[0]
+    styles = common.variant_styles(r, paper)
     plt = _fig()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     md.append(f"### {exp}\n\n| algorithm | c (parameter) | average curvature at S* | achieved ratio [95% CI] | "
               f"1 - c/e |\n|---|---|---|---|---|")
     for algo in paper.order(r["algorithm"].unique()):
-        g = r[r["algorithm"] == algo]
-        xs, ms = [], []
-        for c, d in g.groupby("curvature_param"):
-            ratio = (d["collected_value"] / d["comparator_value"]).to_numpy()
-            m, lo, hi = mean_ci(ratio)
-            cav = float(d["curvature_at_opt"].iloc[0])
-            line = 1 - cav / math.e
-            xs.append(cav)
-            ms.append(m)
-            md.append(f"| {d['label'].iloc[0]} | {c:g} | {cav:.3f} | {m:.3f} [{lo:.3f}, {hi:.3f}] | {line:.3f} |")
-            if algo == "ocg":
-                _claim(rows, "E5", f"{d['label'].iloc[0]}, c = {c:g}: achieved ratio >= 1 - c/e (c: average curvature "
-                                   f"at S* = {cav:.3f})", f">= {line:.3f}", m, lo, hi, bool(lo >= line))
-        ax.plot(xs, ms, "o-", color=paper.color(algo), label=g["label"].iloc[0])
+        for var, g in r[r["algorithm"] == algo].groupby("variant"):
+            xs, ms, errs = [], [], []
+            for c, d in g.groupby("curvature_param"):
+                ratio = (d["collected_value"] / d["comparator_value"]).to_numpy()
+                m, lo, hi = mean_ci(ratio)
+                cav = float(d["curvature_at_opt"].iloc[0])
+                line = 1 - cav / math.e
+                xs.append(cav)
+                ms.append(m)
+                errs.append((m - lo, hi - m))
+                md.append(f"| {d['label'].iloc[0]} | {c:g} | {cav:.3f} | {m:.3f} [{lo:.3f}, {hi:.3f}] | "
+                          f"{line:.3f} |")
+                if algo == "ocg":
+                    _claim(rows, "E5", f"{d['label'].iloc[0]}, c = {c:g}: achieved ratio >= 1 - c/e (c: average "
+                                       f"curvature at S* = {cav:.3f})", f">= {line:.3f}", m, lo, hi, bool(lo >= line))
+            st = styles[var]
+            ax.errorbar(xs, ms, yerr=np.array(errs).T, marker=st["marker"] or "o", ms=4, color=st["color"],
+                        capsize=2, label=g["label"].iloc[0])
     # decomposition gain, paired by seed
     a, b = r[r["algorithm"] == "ocg"], r[r["algorithm"] == "ocg_no_decomposition"]
     for c in sorted(set(a["curvature_param"]) & set(b["curvature_param"])):
@@ -247,9 +295,12 @@ def e5(paper, runs, figures_dir, rows, md):
     cs = np.linspace(0, 1, 11)
     ax.plot(cs, 1 - cs / math.e, "k--", lw=0.8, label="1 - c/e")
     ax.set(xlabel="average curvature c at the comparator", ylabel="Σ f_t(S_t) / Σ f_t(S*)")
-    ax.legend(fontsize=7)
+    ax.set_title(f"{exp}: {_setting(r, ['curvature_param'])}, T = {int(r['t'].max()):,}\nmean and 95% CI over "
+                 f"{common.seeds_text(r, ('variant', 'env'))} per point", fontsize=8)
     md.append("")
-    return [_save(plt, fig, Path(figures_dir) / "submodular" / "curvature.png")]
+    fig.tight_layout()
+    common.legend_outside(fig, ax, where="right")
+    return [common.save_figure(fig, Path(figures_dir) / "submodular" / "curvature.png")]
 
 
 # ----------------------------------------------------------------------------- E4 extra: first-order vs fixed
