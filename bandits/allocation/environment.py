@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from bandits.core.batch import chain, seeds_last
+from bandits.core.batch import seeds_last
 from bandits.core.experiment import Problem
 from bandits.core.numerics import KahanSum
 from bandits.core.types import Environment
@@ -127,12 +127,12 @@ def run_tasks(z: jax.Array, alloc: Allocation, law: TimeLaw, scales: jax.Array, 
 def _run_tasks(transform, budget: int):
     @seeds_last
     def run(z, w, units, c, u):
-        before = (w[None, :] < w[:, None]).astype(units.dtype)  # [j, i]: worker i comes before worker j
-        start = chain(jnp.add, before * units[None, :], axis=1)  # first task of slot j
+        before = w[None, :] < w[:, None]  # [j, i]: worker i comes before worker j
+        start = (before * units[None, :]).sum(axis=1)  # first task of slot j
         inside = (u[:, None] >= start[None, :]) & (u[:, None] < (start + units)[None, :])  # [B, m], one per row
         # a slot's sum: each task's time rounded, then added in task order (the select keeps them apart)
-        sums = chain(jnp.add, jnp.where(inside, transform(z[:, None], c[None, :]), 0.0), init=0.0)
-        scale = chain(jnp.add, jnp.where(inside, c[None, :], 0.0), axis=1)  # task u's worker's scale
+        sums = jnp.where(inside, transform(z[:, None], c[None, :]), 0.0).sum(axis=0)
+        scale = jnp.where(inside, c[None, :], 0.0).sum(axis=1)  # task u's worker's scale (one term is not 0)
         total = lax.fori_loop(0, budget, lambda v, acc: acc + transform(z[v], scale[v]), jnp.zeros_like(z[0]))
         return sums, total
 

@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from bandits.core.batch import branch_on_batch, chain, seeds_last
+from bandits.core.batch import branch_on_batch, seeds_last
 from bandits.core.rng import bits_to_unit, hash_bits, nth_set, random_subset
 from bandits.core.selection import smallest_k
 
@@ -68,14 +68,14 @@ def _water_fill(budget: int):
     def fill(s, idx):
         m = s.shape[0]
         b = float(budget)
-        level = b / chain(jnp.add, 1.0 / s, init=0.0) * (1.0 - 1e-5)  # < L*: every slot below it is taken by greedy
+        level = b / jnp.sum(1.0 / s, axis=0) * (1.0 - 1e-5)  # < L*: every slot below it is taken by greedy
         a = _count_below(level, s, b)
         rest = budget - a.sum(axis=0)  # <= m (+ 1 for budgets past ~1e5, covered by the slack below)
         last = jnp.iinfo(jnp.int32).max
 
         def give_one(step, a):  # greedy's step: the smallest next slot, ties to the lowest worker index
             nxt = (a + 1.0) * s
-            j = chain(jnp.minimum, jnp.where(nxt == chain(jnp.minimum, nxt), idx, last))
+            j = jnp.where(nxt == nxt.min(axis=0), idx, last).min(axis=0)
             return jnp.where(step < rest, a + (idx == j), a)
 
         steps = jnp.clip(rest.max(), 0, m + 1 + int(budget * 2e-5)).astype(jnp.int32)  # .max(): over the batch too
@@ -124,8 +124,8 @@ def _uniform_by_rank(budget: int):
     def units(mask, priority, i):
         pj, pi = priority[None, :], priority[:, None]
         before = (pj > pi) | ((pj == pi) & (i[None, :] < i[:, None]))  # [i, j]: j ranks before i
-        rank = chain(jnp.add, (mask[None, :] & before).astype(jnp.int32), axis=1)
-        m = jnp.maximum(chain(jnp.add, mask.astype(jnp.int32)), 1)
+        rank = (mask[None, :] & before).sum(axis=1)
+        m = jnp.maximum(mask.sum(axis=0), 1)
         return (mask * (budget // m + (rank < budget % m))).astype(jnp.int32)
 
     return units

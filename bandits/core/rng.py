@@ -23,7 +23,7 @@ from contextlib import contextmanager
 import jax
 import jax.numpy as jnp
 
-from .batch import chain, seeds_last
+from .batch import seeds_last
 
 GENERATORS = ("hash32", "threefry")
 _state = {"generator": "hash32"}
@@ -92,7 +92,7 @@ def _floyd(u, pool, count, slots):
     def step(s, picks):
         j = pool - count + s
         t = jnp.minimum(jnp.floor(u[s] * (j + 1).astype(u.dtype)).astype(jnp.int32), j)
-        pick = jnp.where(s < count, jnp.where(chain(jnp.logical_or, picks == t), j, t), -1)
+        pick = jnp.where(s < count, jnp.where((picks == t).any(axis=0), j, t), -1)
         return jnp.where(slots == s, pick, picks)
 
     init = jnp.full(jnp.broadcast_shapes(u.shape, slots.shape, pool.shape, count.shape), -1, jnp.int32)
