@@ -35,6 +35,7 @@ FAILURE_LOG = "BANDITS_BENCH_FAILURE_LOG"
 PREPARED: dict = {}
 # results depend on these runner keys; the others (progress, batch size, ...) never change a number
 RESULT_RUNNER_KEYS = ("chunk", "stopping_chunk", "base_seed", "rng", "x64", "max_horizon", "max_seeds", "checkpoints")
+CACHE_ENV = "JAX_COMPILATION_CACHE_DIR"  # a cache directory set in the environment (a user's, a test session's)
 
 
 class UsageError(Exception):
@@ -136,6 +137,53 @@ def quiet_jax_logs():
 
     for name in ("jax._src.xla_bridge", "jax._src.compiler", "absl"):
         logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def compilation_cache_dir(setting) -> Path | None:
+    """``runner.compilation_cache`` -> the persistent XLA compilation cache's directory, or None (off).
+
+    true: ``$JAX_COMPILATION_CACHE_DIR`` when set (a user's own cache, a test session's), else
+    ``$XDG_CACHE_HOME/bandits-bench/xla`` (``~/.cache/bandits-bench/xla``); a string: that directory; false: off.
+    """
+    from bandits.core.experiment import ConfigError
+
+    if setting is True:
+        env = os.environ.get(CACHE_ENV)
+        if env:
+            return Path(env).expanduser().resolve()
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return Path(base).resolve() / "bandits-bench" / "xla"
+    if setting is False:
+        return None
+    if isinstance(setting, str) and setting.strip():
+        path = Path(setting).expanduser().resolve()
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"runner.compilation_cache: {path} is a file, not a directory")
+        return path
+    raise ConfigError(f"runner.compilation_cache must be true (the user's cache directory), false (off) or a "
+                      f"directory, got {setting!r}")
+
+
+def use_compilation_cache(setting) -> Path | None:
+    """Point JAX's persistent compilation cache at ``compilation_cache_dir(setting)`` (or turn it off) before
+    anything compiles. Every program is cached, however fast it compiled (a run compiles dozens of small ones
+    besides its simulations); a hit loads the executable that was compiled, so no result changes."""
+    import jax
+
+    path = compilation_cache_dir(setting)
+    current = jax.config.jax_compilation_cache_dir
+    if path is None:
+        jax.config.update("jax_enable_compilation_cache", False)
+    else:
+        jax.config.update("jax_enable_compilation_cache", True)
+        jax.config.update("jax_compilation_cache_dir", str(path))
+        if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    if current != (None if path is None else str(path)):
+        from jax._src import compilation_cache
+
+        compilation_cache.reset_cache()  # (re)initialised at the next compilation, with this directory
+    return path
 
 
 def load_plugins(modules) -> None:
@@ -279,6 +327,7 @@ def precheck(argv: list[str]) -> None:
             except Exception as e:  # Hydra's composition errors are multi-line: keep the reason and the hint
                 lines = [line.strip() for line in str(e).splitlines() if line.strip()]
                 raise UsageError(" ".join(lines[:2]) if lines else type(e).__name__) from None
+            use_compilation_cache(cfg.runner.get("compilation_cache"))  # before anything compiles
             x64 = _wants_x64(cfg)
             with jax.enable_x64(x64):  # the job's dtype (the job sets it for its process; this leaves it as it was)
                 prepared = prepare(cfg)
@@ -339,6 +388,7 @@ def job(cfg) -> str | None:
     try:
         import jax
 
+        cache = use_compilation_cache(cfg.runner.get("compilation_cache"))  # (a launcher's process: set it here)
         # float64 before anything is built: a paper that forces x64 gets float64 problems and simulations
         x64 = _wants_x64(cfg)
         jax.config.update("jax_enable_x64", x64)
@@ -360,7 +410,7 @@ def job(cfg) -> str | None:
     except (ConfigError, UnknownNameError, UsageError) as e:
         return _job_failed(str(e), out, created, None, multirun, status=2)
     try:
-        return _run_job(cfg, paper, spec, runner, plan, out, container)
+        return _run_job(cfg, paper, spec, runner, plan, out, container, cache)
     except (FloatingPointError, ValueError) as e:  # NaN/inf metrics, late checks: their message says it all
         return _job_failed(str(e), out, created, lock, multirun, status=1)
     except OSError as e:
@@ -412,7 +462,7 @@ def _revision_at_start() -> str:
     return git_revision(Path(__file__).resolve().parent)
 
 
-def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
+def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict, cache: Path | None) -> str:
     from hydra.core.hydra_config import HydraConfig
 
     from bandits.core.experiment import run_experiment
@@ -432,6 +482,7 @@ def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
         "git_revision": revision,
         "environment": env,
         "wall_time_s": wall,
+        "compilation_cache": None if cache is None else str(cache),  # compile times are near 0 on a cache hit
         "peak_rss_mb": _peak_rss_mb(),
         "timings": timings,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -398,6 +398,7 @@ class RunnerSchema:
     max_horizon: Optional[int] = None
     max_seeds: Optional[int] = None
     checkpoints: Optional[int] = None
+    compilation_cache: Any = MISSING  # true (the user's cache directory), a directory, or false (experiments.run)
 
 
 def load_config(schema: type, cfg, prefix: str):
