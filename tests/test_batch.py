@@ -1,19 +1,9 @@
-"""Batch-level helpers of the core: ``seeds_last`` kernels and ``chain`` reductions equal their plain forms."""
+"""Batch-level helpers of the core: a ``seeds_last`` kernel equals its per-seed form."""
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bandits.core.batch import chain, seeds_last
-
-
-def test_chain_is_the_sequential_reduction():
-    rng = np.random.default_rng(0)
-    x = (rng.exponential(size=(23, 50)) * 10.0 ** rng.integers(-3, 3, size=(23, 50))).astype(np.float32)
-    seq = np.zeros(50, np.float32)
-    for row in x:
-        seq = (seq + row).astype(np.float32)
-    np.testing.assert_array_equal(np.asarray(chain(jnp.add, jnp.asarray(x), init=0.0)), seq)
-    np.testing.assert_array_equal(np.asarray(chain(jnp.minimum, jnp.asarray(x.T), axis=1)), x.min(axis=0))
+from bandits.core.batch import seeds_last
 
 
 def test_seeds_last_kernel_equals_the_per_seed_function_alone_nested_and_unbatched_arguments():
@@ -23,10 +13,10 @@ def test_seeds_last_kernel_equals_the_per_seed_function_alone_nested_and_unbatch
     @seeds_last
     def kernel(s, idx):
         outer = (s[None, :] < s[:, None]).astype(jnp.int32)  # [i, j]
-        rank = chain(jnp.add, outer, axis=1)
+        rank = outer.sum(axis=1)
         steps = jnp.max(rank)  # over the batch too: a trip count, the same result for every seed
         acc = jax.lax.fori_loop(0, steps, lambda k, a: a + jnp.where(rank > k, s, 0.0), jnp.zeros_like(s))
-        return acc * idx, chain(jnp.add, s, init=0.0)
+        return acc * idx, s.sum(axis=0)
 
     rng = np.random.default_rng(1)
     s = rng.integers(0, 6, size=(5, 4, 7)).astype(np.float32)

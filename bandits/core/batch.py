@@ -49,13 +49,14 @@ def seeds_last(fn: Callable) -> Callable:
     row on its own: a loop of m scalar steps per seed (about 1 ns an entry), and a short minor axis (m = 17)
     vectorises badly. With the batch moved last, [m, seeds], a reduction over a seed's entries is m vector
     operations across the seeds (about 0.1 ns an entry), and every elementwise step runs along the long seed
-    axis. The values are the same: elementwise IEEE operations do not depend on the layout, and a reduction
-    over a seed's entries runs in the same (sequential) order either way; ``fn`` must not rely on a fused
-    multiply-add that the layout could change (a * b + c: keep such code outside).
+    axis. The values are the same: elementwise IEEE operations do not depend on the layout, and XLA-CPU reduces
+    a short axis in the same (sequential) order either way. One caution: XLA-CPU may contract a * b + c into a
+    fused multiply-add in one fusion and not in another, so a sum of products whose last bit matters belongs in a
+    loop body (``lax.fori_loop``), where it is contracted in every layout (``allocation.environment.run_tasks``).
 
     ``fn(*args)`` takes pytrees of arrays (no Python values: close over those) and must work unchanged when
     every array gets a trailing batch axis: per-seed axes leading, reductions over explicit leading axes
-    (``chain``, or ``axis=0``), broadcasting by indexing leading axes (``x[:, None]``, ``x[None]``); a
+    (``axis=0``), broadcasting by indexing leading axes (``x[:, None]``, ``x[None]``); a
     reduction over all axes (``x.max()``) is then over the batch too (allowed where that is what is meant, e.g.
     a loop's trip count). It must not close over arrays (a ``custom_vmap`` closure cannot be batched).
     """
@@ -79,17 +80,3 @@ def seeds_last(fn: Callable) -> Callable:
 
     return wrapped
 
-
-def chain(op: Callable, x: jax.Array, axis: int = 0, init=None) -> jax.Array:
-    """``x`` reduced by ``op`` over its (leading) ``axis``, as an unrolled chain in index order:
-    op(...op(op(init, x[0]), x[1])..., x[-1]) (without ``init``: starting from x[0]).
-
-    The same operations in the same order as XLA-CPU's reduction of a short axis (sequential), but written as
-    elementwise steps: in a ``seeds_last`` function each step is one vector operation across the seeds, where a
-    ``reduce`` becomes a scalar loop per seed. For short axes (tens of entries): it is unrolled.
-    """
-    parts = [lax.index_in_dim(x, i, axis, keepdims=False) for i in range(x.shape[axis])]
-    acc = parts[0] if init is None else op(init, parts[0])
-    for p in parts[1:]:
-        acc = op(acc, p)
-    return acc
