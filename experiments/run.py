@@ -44,6 +44,7 @@ JOURNAL = "BANDITS_BENCH_JOURNAL"
 PREPARED: dict = {}
 # results depend on these runner keys; the others (progress, batch size, ...) never change a number
 RESULT_RUNNER_KEYS = ("chunk", "stopping_chunk", "base_seed", "rng", "x64", "max_horizon", "max_seeds", "checkpoints")
+CACHE_ENV = "JAX_COMPILATION_CACHE_DIR"  # a cache directory set in the environment (a user's, a test session's)
 
 
 class UsageError(Exception):
@@ -166,6 +167,53 @@ def quiet_jax_logs():
 
     for name in ("jax._src.xla_bridge", "jax._src.compiler", "absl"):
         logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def compilation_cache_dir(setting) -> Path | None:
+    """``runner.compilation_cache`` -> the persistent XLA compilation cache's directory, or None (off).
+
+    true: ``$JAX_COMPILATION_CACHE_DIR`` when set (a user's own cache, a test session's), else
+    ``$XDG_CACHE_HOME/bandits-bench/xla`` (``~/.cache/bandits-bench/xla``); a string: that directory; false: off.
+    """
+    from bandits.core.experiment import ConfigError
+
+    if setting is True:
+        env = os.environ.get(CACHE_ENV)
+        if env:
+            return Path(env).expanduser().resolve()
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return Path(base).resolve() / "bandits-bench" / "xla"
+    if setting is False:
+        return None
+    if isinstance(setting, str) and setting.strip():
+        path = Path(setting).expanduser().resolve()
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"runner.compilation_cache: {path} is a file, not a directory")
+        return path
+    raise ConfigError(f"runner.compilation_cache must be true (the user's cache directory), false (off) or a "
+                      f"directory, got {setting!r}")
+
+
+def use_compilation_cache(setting) -> Path | None:
+    """Point JAX's persistent compilation cache at ``compilation_cache_dir(setting)`` (or turn it off) before
+    anything compiles. Every program is cached, however fast it compiled (a run compiles dozens of small ones
+    besides its simulations); a hit loads the executable that was compiled, so no result changes."""
+    import jax
+
+    path = compilation_cache_dir(setting)
+    current = jax.config.jax_compilation_cache_dir
+    if path is None:
+        jax.config.update("jax_enable_compilation_cache", False)
+    else:
+        jax.config.update("jax_enable_compilation_cache", True)
+        jax.config.update("jax_compilation_cache_dir", str(path))
+        if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    if current != (None if path is None else str(path)):
+        from jax._src import compilation_cache
+
+        compilation_cache.reset_cache()  # (re)initialised at the next compilation, with this directory
+    return path
 
 
 def load_plugins(modules, paths=()) -> None:
@@ -428,6 +476,7 @@ def precheck(argv: list[str]) -> dict:
                 lines = [line.strip() for line in str(e).splitlines() if line.strip()]
                 raise UsageError(" ".join(lines[:2]) if lines else type(e).__name__) from None
             check_launcher(cfg)
+            use_compilation_cache(cfg.runner.get("compilation_cache"))  # before anything compiles
             x64 = _wants_x64(cfg)
             with jax.enable_x64(x64):  # the job's dtype (the job sets it for its process; this leaves it as it was)
                 prepared = prepare(cfg)
@@ -512,6 +561,7 @@ def _job(cfg, out: Path, multirun: bool, container: dict, created: bool, lock: P
     try:
         import jax
 
+        cache = use_compilation_cache(cfg.runner.get("compilation_cache"))  # (a launcher's process: set it here)
         # float64 before anything is built: a paper that forces x64 gets float64 problems and simulations
         x64 = _wants_x64(cfg)
         jax.config.update("jax_enable_x64", x64)
@@ -535,7 +585,7 @@ def _job(cfg, out: Path, multirun: bool, container: dict, created: bool, lock: P
     except (ConfigError, UnknownNameError, UsageError) as e:
         return _job_failed(str(e), out, created, None, multirun, status=2)
     try:
-        done = _run_job(cfg, paper, spec, runner, plan, out, container)
+        done = _run_job(cfg, paper, spec, runner, plan, out, container, cache)
         _journal(out, "done")
         return done
     except (FloatingPointError, ValueError, MemoryError) as e:  # NaN/inf metrics, invalid actions, buffers
@@ -590,7 +640,7 @@ def _revision_at_start() -> str:
     return git_revision(Path(__file__).resolve().parent)
 
 
-def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
+def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict, cache: Path | None) -> str:
     from hydra.core.hydra_config import HydraConfig
 
     from bandits.core.experiment import run_experiment
@@ -611,6 +661,7 @@ def _run_job(cfg, paper, spec, runner, plan, out: Path, container: dict) -> str:
         "git_revision": revision,
         "environment": env,
         "wall_time_s": wall,
+        "compilation_cache": None if cache is None else str(cache),  # compile times are near 0 on a cache hit
         "peak_rss_mb": _peak_rss_mb(),
         "timings": timings,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

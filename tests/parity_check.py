@@ -23,7 +23,8 @@ env = problem.env
 sim = build(name, problem, **hp)
 
 seed_key = seed_keys(0, [5])[0]
-z, words = sim.sample(jax.random.fold_in(seed_key, 0), K)  # chunk 0 of seed 5: (environment, policy) noise
+rows, words = sim.sample(jax.random.fold_in(seed_key, 0), K)  # chunk 0 of seed 5: (environment, policy) noise
+z = jax.vmap(lambda r: problem.static.law.row(r, B))(rows)  # each round's standard draws
 
 
 def step(carry, xs):
@@ -35,7 +36,7 @@ def step(carry, xs):
 
 
 (_, estate), allocs = lax.scan(step, (policy.init(problem.known), env.reset(None, problem.params)),
-                               (z, words, jnp.arange(K, dtype=jnp.int32)))
+                               (rows, words, jnp.arange(K, dtype=jnp.int32)))
 ref_allocs, ref_runtime, ref_wt = run_ata_numpy(np.asarray(z), np.asarray(words), np.asarray(problem.params.scales),
                                                 B, **hp)
 runner = run_fixed_horizon(sim, [5], RunConfig(horizon=K, chunk=K, progress=False), log_grid(K, 3))

@@ -206,3 +206,63 @@ def test_generators_agree_in_distribution_on_ofta_round_time():
                               log_grid(20_000, 2)).metrics["avg_iteration_time"][:, -1]
         means[gen] = m.mean()
     assert abs(means["hash32"] / means["threefry"] - 1) < 0.01, means
+
+
+@pytest.mark.parametrize("lcb,vanishes,hp", [("ata_lcb", "ata_lcb_vanishes", {"alpha": 7.0}),
+                                             ("ata_empirical_lcb", "ata_empirical_lcb_vanishes", {"eta": 0.3})])
+def test_vanishing_certificate_is_sound_at_its_boundary(lcb, vanishes, hp):
+    """Whenever the certificate holds for (a bound on the means, the largest count), every worker's score is 0:
+    random workers below the bounds, with the bounds drawn right at the certificate's edge (eq. 7: the mean bound
+    at which the most-sampled worker's score turns positive; eq. 8: the count at which the radius drops below
+    1 / (4 e xi))."""
+    from bandits.allocation import confidence
+
+    score, holds = getattr(confidence, lcb), getattr(confidence, vanishes)
+    rng = np.random.default_rng(0)
+    checked = 0
+    for trial in range(300):
+        k = float(rng.integers(2, 10**6))
+        if "alpha" in hp:
+            top_count = int(rng.integers(1, 10**5))
+            rad = float(confidence._radius(jnp.float32(top_count), jnp.float32(k)))
+            top_mean = np.float32(4 * np.e * hp["alpha"] * rad * (1 + rng.uniform(-3e-4, 3e-4)))
+        else:
+            L = np.log(2.0) + 2 * np.log(k)  # 4 e xi (sqrt(L/K) + L/K) = 1 at K = L / r^2, r the positive root
+            c = 1 / (4 * np.e * confidence.xi_from_eta(hp["eta"]))
+            r = (-1 + np.sqrt(1 + 4 * c)) / 2
+            top_count = max(1, int(L / r**2 * (1 + rng.uniform(-3e-4, 3e-4))))
+            top_mean = np.float32(rng.uniform(1, 100))
+        counts = rng.integers(0, top_count + 1, size=64).astype(np.int32)
+        counts[0] = top_count
+        means = np.float32(top_mean) * rng.uniform(0.0, 1.0, size=64).astype(np.float32)
+        means[1] = top_mean
+        totals = (means * np.maximum(counts, 1)).astype(np.float32)
+        if bool(holds(jnp.float32(top_mean), jnp.int32(top_count), jnp.float32(k), **hp)):
+            checked += 1
+            s = np.asarray(score(jnp.asarray(totals), jnp.asarray(counts), jnp.float32(k), **hp))
+            assert (s <= 0).all(), (trial, k, top_count, top_mean)
+    assert 50 < checked < 250  # both sides of the edge were drawn
+
+
+@pytest.mark.parametrize("name,hp", [("ata", {"alpha_factor": 0.02}), ("ata_empirical", {"eta": 0.02})])
+def test_skipping_the_scores_while_everyone_explores_changes_nothing(name, hp):
+    """n > B: the policy skips its n scores while its bounds certify that all vanish; the results, across the
+    exploration/exploitation transitions and at two batch widths, equal the policy that always computes them."""
+    from bandits.allocation import confidence
+    from bandits.allocation.lcb_policy import lcb_policy
+    from bandits.core import interact
+
+    p = make_problem(120, 7, base=29.0, power=0.5)
+    sim = build(name, p, **hp)
+    if name == "ata":
+        lcb = lambda tot, cnt, k: confidence.ata_lcb(tot, cnt, k, alpha=hp["alpha_factor"] * p.known.mean_bound)  # noqa
+    else:
+        lcb = lambda tot, cnt, k: confidence.ata_empirical_lcb(tot, cnt, k, eta=hp["eta"])  # noqa
+    plain = interact(lcb_policy(lcb, 7), p.env, p.known, p.params)
+    grid = log_grid(1500, 12)
+    for width in (16, 48):
+        cfg = RunConfig(horizon=1500, chunk=256, batch_size=width, progress=False)
+        a = run_fixed_horizon(sim, range(40), cfg, grid).metrics
+        b = run_fixed_horizon(plain, range(40), cfg, grid).metrics
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k])

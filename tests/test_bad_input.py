@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from pathlib import Path
 
 import pytest
 from conftest import check_bad_input
@@ -59,6 +60,9 @@ BAD = [
                                              "choices: ata"),
     (ATA + ["+runner.batch_sizes.ata=0"], "runner.batch_sizes.ata must be an integer >= 1"),
     (ATA + ["+runner.batch_sizes.ata=abc"], "runner.batch_sizes.ata: Value 'abc'"),
+    (ATA + ["runner.compilation_cache=3"], "runner.compilation_cache must be true (the user's cache directory), "
+                                           "false (off) or a directory, got 3"),
+    (ATA + [f"runner.compilation_cache={Path(__file__).resolve()}"], "is a file, not a directory"),
     (BAI + ["experiment.delta=[1.5]"], "experiment.delta must be in (0, 1)"),
     (BAI + ["experiment.means=[1.0]"], "at least 2 arms"),
     (BAI + ["experiment.sigma=0"], "experiment.sigma must be > 0"),

@@ -66,3 +66,20 @@ def test_random_subset_is_uniform_over_subsets_and_distinct():
         freq = np.bincount([subsets[tuple(r)] for r in chosen], minlength=len(subsets))
         if len(subsets) > 1:
             assert stats.chisquare(freq).pvalue > 1e-3, (pool, count, freq)
+
+
+@pytest.mark.parametrize("gen", rng.GENERATORS)
+@pytest.mark.parametrize("kind", rng.ROW_KINDS)
+def test_rows_expand_to_the_bulk_draws(gen, kind):
+    """``rows`` + ``row``: the compact per-round form of a chunk's draws gives exactly the bulk draws."""
+    import jax.numpy as jnp
+
+    bulk = {"uniform": rng.uniform, "exponential": rng.exponential, "normal": rng.normal}[kind]
+    with rng.generator(gen):
+        key = jax.random.key(11)
+        r = rng.rows(kind, key, 300, 23)
+        got = jax.jit(jax.vmap(lambda x: rng.row(kind, x, 23)))(r)
+        want = bulk(key, (300, 23))
+    assert r.shape == ((300,) if gen == "hash32" else (300, 23))
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    assert np.asarray(got).dtype == jnp.zeros(()).dtype

@@ -145,3 +145,46 @@ def test_nth_set_bit():
         where = np.flatnonzero(mask)
         got = np.asarray(jax.jit(nth_set)(mask, np.arange(len(where), dtype=np.int32)))
         assert np.array_equal(got, where), n
+
+
+def test_batched_kernels_equal_one_instance_at_a_time():
+    """Under vmap the kernels run with the seeds last (``seeds_last``): each instance's result must be the one it
+    gets alone, for water-filling with ties (n <= B and the n > B candidates), the rank rule and Floyd's subsets."""
+    from bandits.allocation.water_filling import uniform_by_rank, water_fill
+    from bandits.core.rng import random_subset
+
+    rng = np.random.default_rng(8)
+    S, n, B = 40, 9, 23
+    s = rng.integers(1, 5, size=(S, n)).astype(np.float32) / 2  # exact ties
+    idx = np.stack([rng.permutation(n) for _ in range(S)]).astype(np.int32)  # candidates in any order
+    fill = jax.jit(water_fill, static_argnums=2)
+    batched = np.asarray(jax.jit(jax.vmap(water_fill, in_axes=(0, 0, None)), static_argnums=2)(s, idx, B))
+    assert all(np.array_equal(batched[i], np.asarray(fill(s[i], idx[i], B))) for i in range(S))
+    assert all(np.array_equal(batched[i][np.argsort(idx[i])], greedy_allocation(s[i][np.argsort(idx[i])], B))
+               for i in range(S))
+    mask = rng.random((S, n)) < 0.6
+    mask[:, 0] = True
+    pr = (rng.integers(0, 4, size=(S, n)) / 4 + 0.1).astype(np.float32)
+    ranks = np.asarray(jax.vmap(uniform_by_rank, in_axes=(0, 0, None))(mask, pr, B))
+    assert all(np.array_equal(ranks[i], uniform_allocation(mask[i], pr[i], B)) for i in range(S))
+    u = rng.random((S, 7)).astype(np.float32)
+    pool = rng.integers(7, 30, size=S).astype(np.int32)
+    picks = np.asarray(jax.vmap(random_subset, in_axes=(0, 0, None))(u, pool, 5))
+    assert all(np.array_equal(picks[i], np.asarray(random_subset(u[i], pool[i], 5))) for i in range(S))
+
+
+@pytest.mark.parametrize("n,B", [(9, 23), (17, 23), (40, 7)])
+def test_exploring_everyone_is_the_all_zero_exploration(n, B):
+    """``explore_everyone`` (no scores) gives the allocation that ``explore_or_exploit`` gives when every score is
+    0 or unsampled, bit for bit, alone and batched; UTA is the same rule."""
+    from bandits.allocation.water_filling import explore_everyone
+
+    words = np.arange(64, dtype=np.uint32) * np.uint32(2654435761)
+    scores = np.where(np.arange(n) % 3 == 0, -np.inf, 0.0)
+    every = jax.vmap(lambda w: explore_everyone(w, n, B))(words)
+    ref = jax.vmap(lambda w: _explore_or_exploit(scores, w, B))(words)
+    for a, b in zip(every, ref):
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+    one = explore_everyone(words[5], n, B)
+    assert np.array_equal(np.asarray(one.workers), np.asarray(ref.workers[5]))
+    assert np.array_equal(np.asarray(one.units), np.asarray(ref.units[5]))

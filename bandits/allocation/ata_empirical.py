@@ -5,11 +5,12 @@ from functools import partial
 
 from bandits.core.types import Policy
 
-from .confidence import ata_empirical_lcb
+from .confidence import ata_empirical_lcb, ata_empirical_lcb_vanishes
 from .lcb_policy import lcb_policy
 
 
 def ata_empirical(budget: int, eta: float) -> Policy:
     if not eta >= 0:
         raise ValueError(f"ATA-Empirical needs eta >= 0 (an upper bound on max_i sigma_i/mu_i), got {eta}")
-    return lcb_policy(partial(ata_empirical_lcb, eta=float(eta)), budget)
+    return lcb_policy(partial(ata_empirical_lcb, eta=float(eta)), budget,
+                      vanishes=partial(ata_empirical_lcb_vanishes, eta=float(eta)))

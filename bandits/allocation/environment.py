@@ -14,14 +14,17 @@ Oracles live with the environment: ``means``, the optimal allocation ``a_bar``
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
-from bandits.core.numerics import KahanSum
+from bandits.core.batch import seeds_last
 from bandits.core.experiment import Problem
+from bandits.core.numerics import KahanSum
 from bandits.core.types import ActionCheck, Environment
 
 from .time_laws import TimeLaw, make_time_law, worker_scales
@@ -103,28 +106,37 @@ def make_problem(n: int, budget: int, law: str = "shifted_exponential", base: fl
     )
 
 
-def task_slots(alloc: Allocation, budget: int) -> jax.Array:
-    """Task u (0..B-1) -> index of the allocation slot that runs it.
+def run_tasks(z: jax.Array, alloc: Allocation, law: TimeLaw, scales: jax.Array, budget: int):
+    """Map B standard draws to task times; returns (per-slot time sums [m], the sum of all B task times).
 
     Tasks are laid out worker by worker in increasing worker index (the canonical
     order, independent of the order of the compact slots), so the u-th standard
-    draw of a round always goes to the same worker for a given allocation.
+    draw of a round always goes to the same worker for a given allocation. A
+    slot's sum adds its tasks' times in task order; the sum of all tasks adds
+    each task's scale x (standard draw term) by one fused multiply-add, in task
+    order (a loop: the arithmetic of the stored results, where XLA-CPU's
+    reduction of the task times fused the multiply and the add). Under ``vmap``
+    it runs with the seeds last (``seeds_last``): the [B, m] task-to-slot work is
+    vector operations across the seeds.
     """
-    w, units = alloc.workers, alloc.units
-    before = w[None, :] < w[:, None]  # [j, i]: worker i comes before worker j
-    start = (before * units[None, :]).sum(axis=1)  # first task of slot j
-    u = jnp.arange(budget)[:, None]
-    inside = (u >= start[None, :]) & (u < (start + units)[None, :])  # [B, m], one True per row
-    return (inside * jnp.arange(w.shape[0])[None, :]).sum(axis=1)  # its column (cheaper than argmax on CPU)
+    return _run_tasks(law.transform, budget)(z, alloc.workers, alloc.units, scales[alloc.workers],
+                                             jnp.arange(budget))
 
 
-def run_tasks(z: jax.Array, alloc: Allocation, law: TimeLaw, scales: jax.Array, budget: int):
-    """Map B standard draws to task times; returns (per-slot time sums [m], all task times [B])."""
-    slot = task_slots(alloc, budget)
-    x = law.transform(z, scales[alloc.workers][slot])
-    m = alloc.units.shape[0]
-    sums = jnp.where(slot[:, None] == jnp.arange(m)[None, :], x[:, None], 0.0).sum(axis=0)
-    return sums, x
+@lru_cache(maxsize=128)  # per time law (its transform) and budget
+def _run_tasks(transform, budget: int):
+    @seeds_last
+    def run(z, w, units, c, u):
+        before = w[None, :] < w[:, None]  # [j, i]: worker i comes before worker j
+        start = (before * units[None, :]).sum(axis=1)  # first task of slot j
+        inside = (u[:, None] >= start[None, :]) & (u[:, None] < (start + units)[None, :])  # [B, m], one per row
+        # a slot's sum: each task's time rounded, then added in task order (the select keeps them apart)
+        sums = jnp.where(inside, transform(z[:, None], c[None, :]), 0.0).sum(axis=0)
+        scale = jnp.where(inside, c[None, :], 0.0).sum(axis=1)  # task u's worker's scale (one term is not 0)
+        total = lax.fori_loop(0, budget, lambda v, acc: acc + transform(z[v], scale[v]), jnp.zeros_like(z[0]))
+        return sums, total
+
+    return run
 
 
 def proxy_loss(alloc: Allocation, means: jax.Array) -> jax.Array:
@@ -163,13 +175,13 @@ def allocation_env(law: TimeLaw, budget: int) -> Environment:
         return ClockState(KahanSum.zeros(), KahanSum.zeros(), KahanSum.zeros(), jnp.int32(0))
 
     def sample(key, rounds, params):
-        return law.standard(key, (rounds, budget))
+        return law.rows(key, rounds, budget)  # the standard draws, one compact row per round
 
     def step(z, state, alloc: Allocation, params: AllocationParams):
-        sums, x = run_tasks(z, alloc, law, params.scales, budget)
+        sums, total = run_tasks(law.row(z, budget), alloc, law, params.scales, budget)
         state = ClockState(
             runtime=state.runtime.add(sums.max()),
-            worker_time=state.worker_time.add(x.sum()),
+            worker_time=state.worker_time.add(total),
             proxy_regret=state.proxy_regret.add(proxy_loss(alloc, params.means) - params.optimal_loss),
             rounds=state.rounds + 1,
         )

@@ -65,10 +65,10 @@ def gta_simulation(law: TimeLaw, budget: int, params) -> Simulation:
     def sample(key, rounds):
         k1 = streams.sub(key, streams.ENVIRONMENT, streams.FIRST_DRAWS)  # the environment's stream, as in ``interact``
         k2 = streams.sub(key, streams.ENVIRONMENT, streams.LATER_DRAWS)
-        return law.standard(k1, (rounds, n)), law.standard(k2, (rounds, max(budget - 1, 1)))
+        return law.rows(k1, rounds, n), law.rows(k2, rounds, max(budget - 1, 1))
 
     def step(state, noise, t):
-        first, later = noise
+        first, later = law.row(noise[0], n), law.row(noise[1], max(budget - 1, 1))
         rt = gta_round_time(first, later, params.scales, law, budget)
         return GTAState(state.runtime.add(rt), state.worker_time.add(n * rt), state.rounds + 1)
 

@@ -9,7 +9,7 @@ Worker scales follow the paper's profiles ``scale_i = base * i**power``
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
@@ -27,6 +27,18 @@ class TimeLaw(NamedTuple):
     std: Callable  # scale (np) -> sd(X)
     psi1: Callable  # scale (np) -> an upper bound on the Orlicz norm ||X||_psi1
     description: str
+    draws: Optional[str] = None  # ``standard`` is ``bandits.core.rng``'s draws of this kind (rows kept compact)
+
+    def rows(self, key, rounds: int, width: int):
+        """The standard draws of ``rounds`` rounds of ``width`` tasks, ``standard(key, (rounds, width))``, in
+        the compact per-round form of ``rng.rows`` where the law's draws allow it; ``row`` expands one round."""
+        if self.draws is None:
+            return self.standard(key, (rounds, width))
+        return rng.rows(self.draws, key, rounds, width)
+
+    def row(self, r, width: int) -> jax.Array:
+        """One round's ``width`` standard draws Z from its entry of ``rows``."""
+        return r if self.draws is None else rng.row(self.draws, r, width)
 
 
 TIME_LAWS: Registry[Callable[..., TimeLaw]] = Registry("time law")
@@ -43,6 +55,7 @@ def shifted_exponential() -> TimeLaw:
         std=lambda c: np.asarray(c, dtype=float),
         psi1=lambda c: 4.0 * np.asarray(c),  # paper: alpha_i <= 2 mu_i
         description="c + Exp(c)",
+        draws="exponential",
     )
 
 
@@ -57,6 +70,7 @@ def exponential() -> TimeLaw:
         std=lambda th: np.asarray(th, dtype=float),
         psi1=lambda th: 2.0 * np.asarray(th),
         description="Exp(mean theta)",
+        draws="exponential",
     )
 
 
@@ -94,6 +108,7 @@ def lognormal(sigma: float = 0.5) -> TimeLaw:
         std=lambda th: np.asarray(th) * np.exp(s * s / 2) * np.sqrt(np.expm1(s * s)),
         psi1=lambda th: np.full_like(np.asarray(th, dtype=float), np.inf),
         description=f"theta*exp({s:g} N(0,1))",
+        draws="normal",
     )
 
 

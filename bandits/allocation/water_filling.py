@@ -25,7 +25,7 @@ m = min(n, B), since at most B workers ever receive a unit.
 """
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import jax
@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from bandits.core.batch import branch_on_batch
+from bandits.core.batch import branch_on_batch, seeds_last
 from bandits.core.rng import bits_to_unit, hash_bits, nth_set, random_subset
 from bandits.core.selection import smallest_k
 
@@ -53,21 +53,36 @@ def _count_below(v, s, budget):
 
 
 def water_fill(s: jax.Array, idx: jax.Array, budget: int) -> jax.Array:
-    """Greedy units for the candidate workers ``idx`` (scores ``s`` > 0, any order). Returns int32[m]."""
-    m = s.shape[0]
-    b = float(budget)
-    level = b / jnp.sum(1.0 / s) * (1.0 - 1e-5)  # < L*: every slot below it is taken by greedy
-    a = _count_below(level, s, b)
-    rest = budget - a.sum()  # <= m (+ 1 for budgets past ~1e5, covered by the slack below)
-    last = jnp.iinfo(jnp.int32).max
+    """Greedy units for the candidate workers ``idx`` (scores ``s`` > 0, any order). Returns int32[m].
 
-    def give_one(step, a):  # greedy's step: the smallest next slot, ties to the lowest worker index
-        nxt = (a + 1.0) * s
-        j = jnp.where(nxt == nxt.min(), idx, last).min()
-        return jnp.where(step < rest, a + (idx == j), a)
+    Under ``vmap`` it runs with the seeds last (``seeds_last``): each greedy step's two minima over the m
+    candidates are m vector operations across the seeds instead of a scalar loop per seed. The greedy
+    steps run while any seed of the batch has units left (a seed past its ``rest`` is unchanged by a step).
+    """
+    return _water_fill(budget)(s, idx)
 
-    a = lax.fori_loop(0, m + 1 + int(budget * 2e-5), give_one, a, unroll=True)
-    return a.astype(jnp.int32)
+
+@lru_cache(maxsize=None)
+def _water_fill(budget: int):
+    @seeds_last
+    def fill(s, idx):
+        m = s.shape[0]
+        b = float(budget)
+        level = b / jnp.sum(1.0 / s, axis=0) * (1.0 - 1e-5)  # < L*: every slot below it is taken by greedy
+        a = _count_below(level, s, b)
+        rest = budget - a.sum(axis=0)  # <= m (+ 1 for budgets past ~1e5, covered by the slack below)
+        last = jnp.iinfo(jnp.int32).max
+
+        def give_one(step, a):  # greedy's step: the smallest next slot, ties to the lowest worker index
+            nxt = (a + 1.0) * s
+            j = jnp.where(nxt == nxt.min(axis=0), idx, last).min(axis=0)
+            return jnp.where(step < rest, a + (idx == j), a)
+
+        steps = jnp.clip(rest.max(), 0, m + 1 + int(budget * 2e-5)).astype(jnp.int32)  # .max(): over the batch too
+        a = lax.fori_loop(0, steps, give_one, a)
+        return a.astype(jnp.int32)
+
+    return fill
 
 
 def uniform_sample(mask: jax.Array, u: jax.Array, budget: int) -> Allocation:
@@ -97,14 +112,23 @@ def uniform_by_rank(mask: jax.Array, priority: jax.Array, budget: int) -> jax.Ar
 
     Each masked worker gets floor(B/z) (z = mask.sum()) and the B mod z masked
     workers of highest ``priority`` (ties to the lower index) one more: a
-    uniformly random subset. Ranks by an O(n^2) comparison, cheap for n <= B.
+    uniformly random subset. Ranks by an O(n^2) comparison, cheap for n <= B
+    (under ``vmap``, n^2 vector comparisons across the seeds: ``seeds_last``).
     """
-    n = mask.shape[0]
-    i = jnp.arange(n)
-    before = (priority[None, :] > priority[:, None]) | ((priority[None, :] == priority[:, None]) & (i[None, :] < i[:, None]))
-    rank = (mask[None, :] & before).sum(axis=1)
-    m = jnp.maximum(mask.sum(), 1)
-    return (mask * (budget // m + (rank < budget % m))).astype(jnp.int32)
+    return _uniform_by_rank(budget)(mask, priority, jnp.arange(mask.shape[0]))
+
+
+@lru_cache(maxsize=None)
+def _uniform_by_rank(budget: int):
+    @seeds_last
+    def units(mask, priority, i):
+        pj, pi = priority[None, :], priority[:, None]
+        before = (pj > pi) | ((pj == pi) & (i[None, :] < i[:, None]))  # [i, j]: j ranks before i
+        rank = (mask[None, :] & before).sum(axis=1)
+        m = jnp.maximum(mask.sum(axis=0), 1)
+        return (mask * (budget // m + (rank < budget % m))).astype(jnp.int32)
+
+    return units
 
 
 def random_priorities(word: jax.Array, n: int) -> jax.Array:
@@ -164,6 +188,20 @@ def explore_or_exploit(scores: jax.Array, word: jax.Array, budget: int) -> Alloc
         return jax.tree.map(lambda a, b: jnp.where(exploring, a, b), e, Allocation(idx, water_fill(s, idx, budget)))
 
     return branch_on_batch(exploring, explore, exploit, mixed)
+
+
+def explore_everyone(word: jax.Array, n: int, budget: int) -> Allocation:
+    """``explore_or_exploit``'s allocation when every score is <= 0: uniform over all n workers (and UTA's).
+
+    The same allocation, bit for bit, without the scores: with every worker in the mask, the n <= B rule
+    ranks all n priorities (floor(B/n) each, one more for the B mod n highest), and the n > B rule's Floyd
+    positions are the workers themselves (B distinct workers, one task each; no mask to select from).
+    """
+    if n <= budget:
+        return Allocation(jnp.arange(n, dtype=jnp.int32),
+                          uniform_by_rank(jnp.ones(n, bool), random_priorities(word, n), budget))
+    picks = random_subset(random_priorities(word, budget), n, budget)
+    return Allocation(picks, jnp.ones(budget, jnp.int32))
 
 
 def optimal_allocation(scores, budget: int) -> np.ndarray:

@@ -40,3 +40,43 @@ def branch_on_batch(pred: jax.Array, when_all: Callable, when_none: Callable, mi
     index = jnp.where(count == size, 0, jnp.where(count == 0, 1, 2))
     return lax.switch(index, [when_all, when_none, mixed])
 
+
+
+def seeds_last(fn: Callable) -> Callable:
+    """``fn`` (written for one seed) computed, under ``vmap``, on arrays whose batch axis is the *last* one.
+
+    Under ``vmap`` a seed's vector of m entries becomes a row of a [seeds, m] array, and XLA-CPU reduces each
+    row on its own: a loop of m scalar steps per seed (about 1 ns an entry), and a short minor axis (m = 17)
+    vectorises badly. With the batch moved last, [m, seeds], a reduction over a seed's entries is m vector
+    operations across the seeds (about 0.1 ns an entry), and every elementwise step runs along the long seed
+    axis. The values are the same: elementwise IEEE operations do not depend on the layout, and XLA-CPU reduces
+    a short axis in the same (sequential) order either way. One caution: XLA-CPU may contract a * b + c into a
+    fused multiply-add in one fusion and not in another, so a sum of products whose last bit matters belongs in a
+    loop body (``lax.fori_loop``), where it is contracted in every layout (``allocation.environment.run_tasks``).
+
+    ``fn(*args)`` takes pytrees of arrays (no Python values: close over those) and must work unchanged when
+    every array gets a trailing batch axis: per-seed axes leading, reductions over explicit leading axes
+    (``axis=0``), broadcasting by indexing leading axes (``x[:, None]``, ``x[None]``); a
+    reduction over all axes (``x.max()``) is then over the batch too (allowed where that is what is meant, e.g.
+    a loop's trip count). It must not close over arrays (a ``custom_vmap`` closure cannot be batched).
+    """
+    wrapped = jax.custom_batching.custom_vmap(fn)
+
+    @wrapped.def_vmap
+    def batched(size, in_batched, *args):
+        leaves, tree = jax.tree.flatten(args)
+        flags = jax.tree.leaves(in_batched)
+        moved = [jnp.moveaxis(a, 0, -1) if b else (a[..., None] if jnp.ndim(a) else a) for a, b in zip(leaves, flags)]
+        out = fn(*jax.tree.unflatten(tree, moved))
+
+        def back(o):  # trailing batch axis (of size 1 where only unbatched inputs made it) -> leading, full size
+            o = jnp.asarray(o)
+            if o.ndim == 0:
+                return jnp.broadcast_to(o, (size,))
+            return jnp.moveaxis(jnp.broadcast_to(o, o.shape[:-1] + (size,)), -1, 0)
+
+        out = jax.tree.map(back, out)
+        return out, jax.tree.map(lambda _: True, out)
+
+    return wrapped
+

@@ -425,6 +425,7 @@ class RunnerSchema:
     max_horizon: Optional[int] = ranged(None, 1, MAX_HORIZON, why=WHY_ROUNDS)
     max_seeds: Optional[int] = ranged(None, 1, INT32_MAX, why="seed indices are 32-bit integers")
     checkpoints: Optional[int] = ranged(None, 1, MAX_CHECKPOINTS)
+    compilation_cache: Any = MISSING  # true (the user's cache directory), a directory, or false (experiments.run)
 
 
 def load_config(schema: type, cfg, prefix: str):

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 import jax
 import jax.numpy as jnp
 
+from .batch import seeds_last
+
 GENERATORS = ("hash32", "threefry")
 _state = {"generator": "hash32"}
 
@@ -77,20 +79,24 @@ def random_subset(u: jax.Array, pool, count) -> jax.Array:
     ``u``: R >= count uniforms in (0, 1), one per step; ``pool`` and ``count``
     may be traced. Step s draws t uniformly from [0, j], j = pool - count + s,
     and takes t unless already taken, else j: every count-subset is equally
-    likely. Entries s >= count are -1. R sequential steps of O(R) work, no sort.
+    likely. Entries s >= count are -1. R sequential steps of O(R) work, no sort;
+    under ``vmap`` with the seeds last (``seeds_last``), each step's "already taken?"
+    is R vector comparisons across the seeds.
     """
     R = u.shape[0]
-    slots = jnp.arange(R, dtype=jnp.int32)
-    pool, count = jnp.asarray(pool, jnp.int32), jnp.asarray(count, jnp.int32)
+    return _floyd(u, jnp.asarray(pool, jnp.int32), jnp.asarray(count, jnp.int32), jnp.arange(R, dtype=jnp.int32))
 
-    def step(picks, xs):
-        s, us = xs
+
+@seeds_last
+def _floyd(u, pool, count, slots):
+    def step(s, picks):
         j = pool - count + s
-        t = jnp.minimum(jnp.floor(us * (j + 1).astype(us.dtype)).astype(jnp.int32), j)
-        pick = jnp.where(s < count, jnp.where((picks == t).any(), j, t), -1)
-        return jnp.where(slots == s, pick, picks), None
+        t = jnp.minimum(jnp.floor(u[s] * (j + 1).astype(u.dtype)).astype(jnp.int32), j)
+        pick = jnp.where(s < count, jnp.where((picks == t).any(axis=0), j, t), -1)
+        return jnp.where(slots == s, pick, picks)
 
-    return jax.lax.scan(step, jnp.full(R, -1, jnp.int32), (slots, u))[0]
+    init = jnp.full(jnp.broadcast_shapes(u.shape, slots.shape, pool.shape, count.shape), -1, jnp.int32)
+    return jax.lax.fori_loop(0, u.shape[0], step, init)
 
 
 def nth_set(mask: jax.Array, p: jax.Array) -> jax.Array:
@@ -125,6 +131,42 @@ def _hash_uniform(key, shape, stream=0):
     lead = shape[:-1] if len(shape) > 1 else ()
     words = jax.random.bits(key, lead, jnp.uint32)
     return bits_to_unit(hash_bits(words, shape[-1] if shape else 1, stream)).reshape(shape)
+
+
+def _from_words(kind: str, words: jax.Array, width: int) -> jax.Array:
+    """hash32's draws [..., width] of ``kind`` from their row words [...] (as ``_hash_uniform`` makes them)."""
+    if kind == "normal":  # Box-Muller on two streams of the same row word
+        u1, u2 = bits_to_unit(hash_bits(words, width, 0)), bits_to_unit(hash_bits(words, width, 1))
+        return jnp.sqrt(-2.0 * jnp.log(u1)) * jnp.cos(2.0 * math.pi * u2)
+    u = bits_to_unit(hash_bits(words, width))
+    return -jnp.log(u) if kind == "exponential" else u
+
+
+ROW_KINDS = ("uniform", "exponential", "normal")
+
+
+def rows(kind: str, key, rounds: int, width: int) -> jax.Array:
+    """``rounds`` rows of ``width`` draws of ``kind``, in the form a scan over rounds carries most cheaply.
+
+    The values are those of ``uniform`` / ``exponential`` / ``normal(key, (rounds, width))``. Under hash32 a
+    row is its one random word (uint32 [rounds]), expanded into its draws by ``row`` in the round that uses
+    it: a chunk of noise costs 4 bytes a round instead of 4 x width, and the draws are computed where they are
+    consumed (no [rounds, seeds, width] array written, transposed and read back). Under threefry the draws
+    themselves ([rounds, width]; ``row`` passes them through).
+    """
+    if kind not in ROW_KINDS:
+        raise ValueError(f"unknown kind of draws {kind!r}; valid choices: {', '.join(ROW_KINDS)}")
+    if get_generator() == "threefry":
+        return {"uniform": uniform, "exponential": exponential, "normal": normal}[kind](key, (rounds, width))
+    return jax.random.bits(key, (rounds,), jnp.uint32)
+
+
+def row(kind: str, r: jax.Array, width: int) -> jax.Array:
+    """The ``width`` draws of one round from its entry of ``rows(kind, ...)`` (a word, or the draws)."""
+    r = jnp.asarray(r)
+    if r.dtype == jnp.uint32 and r.ndim == 0:
+        return _from_words(kind, r, width)
+    return r
 
 
 def uniform(key, shape) -> jax.Array:

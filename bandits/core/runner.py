@@ -149,8 +149,19 @@ def _shard(keys: jax.Array) -> jax.Array:
     devices = jax.devices()
     if len(devices) == 1:
         return keys
-    mesh = jax.sharding.Mesh(np.array(devices), ("seeds",))
-    return jax.device_put(keys, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("seeds")))
+    mesh = jax.sharding.Mesh(np.array(devices), ("devices",))
+    return jax.device_put(keys, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("devices")))
+
+
+def _per_device(batched):
+    """``batched`` (a function of the seed batch) run on each device's shard of the seeds on its own (no collective
+    across devices: a batch-wide branch is taken per device, which never changes a seed's result)."""
+    devices = jax.devices()
+    if len(devices) == 1:
+        return batched
+    mesh = jax.sharding.Mesh(np.array(devices), ("devices",))
+    spec = jax.sharding.PartitionSpec("devices")
+    return jax.shard_map(batched, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False)
 
 
 def batch_width(n: int, n_dev: int) -> int:
@@ -220,15 +231,13 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
         def chunk_body(state, c):
             noise = sim.sample(jax.random.fold_in(seed_key, c), chunk)
 
-            def round_body(state, xs):
+            def round_body(j, state):
                 carry, buf, g, bad = state
-                j, noise_t = xs
                 t = c * chunk + j
+                noise_t = jax.tree.map(lambda a: a[j], noise)
                 new, seen = sim.step_seen(carry, noise_t, t) if checked else (sim.step(carry, noise_t, t), None)
                 if checked:  # this round's action against its environment's check
-                    bad = _first_invalid(bad, jnp.where(t < horizon, sim.invalid(seen), 0), t)
-                if ragged:  # only the last chunk can run past the horizon
-                    new = jax.tree.map(lambda a, b: jnp.where(t < horizon, a, b), new, carry)
+                    bad = _first_invalid(bad, sim.invalid(seen), t)
                 hit = t + 1 == grid_padded[g]
 
                 def record(args):
@@ -237,9 +246,12 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
                     return {k: buf[k].at[g].set(m[k]) for k in buf}, g + 1
 
                 buf, g = lax.cond(hit, record, lambda a: a, (buf, g))
-                return (new, buf, g, bad), None
+                return new, buf, g, bad
 
-            state, _ = lax.scan(round_body, state, (jnp.arange(chunk, dtype=jnp.int32), noise))
+            # the last chunk of a ragged horizon runs only its remaining rounds (its noise is still drawn for a
+            # whole chunk: the draws of a round never depend on the horizon)
+            rounds = jnp.minimum(chunk, horizon - c * chunk) if ragged else chunk
+            state = lax.fori_loop(0, rounds, round_body, state)
             _maybe_report(report, c, n_chunks)
             return state, None
 
@@ -248,7 +260,7 @@ def run_fixed_horizon(sim: Simulation, seeds, cfg: RunConfig, grid: np.ndarray, 
                                            jnp.arange(n_chunks, dtype=jnp.int32))
         return buf, bad
 
-    run_batch = jax.jit(jax.vmap(per_seed, axis_name=SEED_AXIS))
+    run_batch = jax.jit(_per_device(jax.vmap(per_seed, axis_name=SEED_AXIS)))
     # the same simulation on the same grid compiles once per batch shape (report: a live progress callback)
     cache_key = None if report is not None else (sim, horizon, chunk, tuple(grid.tolist()))
     return _run_batches(run_batch, seeds, cfg, grid=grid, cache_key=cache_key, conditions=sim.conditions)
