@@ -65,7 +65,7 @@ def _uniform_under(env, rule, threshold, cap, seeds=500):
 
     overrides = [f"experiment.env=[{env}]", "experiment.algorithms=[uniform]", f"experiment.stopping={rule}",
                  f"experiment.stopping_threshold={threshold or 'null'}", f"experiment.seeds={seeds}",
-                 f"runner.max_horizon={cap}", "runner.progress=false"]
+                 f"experiment.horizon={cap}", "runner.progress=false"]
     with jax.enable_x64(True):
         _, _, _, plan = plan_preset("lats/stopping_rules", overrides, warn=lambda msg: None)
         runs, _, _ = run_experiment(plan, log=lambda msg: None)
