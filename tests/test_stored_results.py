@@ -37,6 +37,17 @@ def test_lats_summary_is_the_stored_results():
 
     runs, _, paper = _stored("lats")
     presets = {f"lats/{p.stem}" for p in (ROOT / "configs" / "experiment" / "lats").glob("[!_]*.yaml")}
-    assert len(presets) == 7 and set(runs["experiment"]) == presets  # every preset is stored
+    assert len(presets) == 8 and set(runs["experiment"]) == presets  # every preset is stored
     csv = summary(runs, paper)[SUMMARY_COLUMNS].to_csv(index=False)
     assert csv == (ROOT / "paper" / "lats" / "summary.csv").read_text()
+
+
+def test_lats_stopping_rules_table_is_the_stored_results():
+    from experiments.lats.analysis import STOPPING_RULES_COLUMNS, stopping_rules_table
+
+    runs, _, paper = _stored("lats")
+    tab = stopping_rules_table(runs, paper)
+    assert set(tab["stopping"]) == {"paper", "plugin", "joint_glr", "pessimistic_optimistic"}
+    assert (tab["n_seeds"] == 500).all() and set(tab["env"]) == {"setup1-hard", "setup2-hard", "setup2-easy"}
+    csv = tab[STOPPING_RULES_COLUMNS].to_csv(index=False)
+    assert csv == (ROOT / "paper" / "lats" / "stopping_rules.csv").read_text()
