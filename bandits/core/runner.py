@@ -144,23 +144,30 @@ def _progress(msg: str):
     print(msg, file=sys.stderr, flush=True)
 
 
+DEVICE_AXIS = "devices"
+
+
+def _device_mesh():
+    """A one-axis mesh over every visible device, or None with one device (nothing to split)."""
+    devices = jax.devices()
+    return None if len(devices) == 1 else jax.sharding.Mesh(np.array(devices), (DEVICE_AXIS,))
+
+
 def _shard(keys: jax.Array) -> jax.Array:
     """Place the seed axis across all visible devices (no-op with one device)."""
-    devices = jax.devices()
-    if len(devices) == 1:
+    mesh = _device_mesh()
+    if mesh is None:
         return keys
-    mesh = jax.sharding.Mesh(np.array(devices), ("devices",))
-    return jax.device_put(keys, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("devices")))
+    return jax.device_put(keys, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(DEVICE_AXIS)))
 
 
 def _per_device(batched):
     """``batched`` (a function of the seed batch) run on each device's shard of the seeds on its own (no collective
     across devices: a batch-wide branch is taken per device, which never changes a seed's result)."""
-    devices = jax.devices()
-    if len(devices) == 1:
+    mesh = _device_mesh()
+    if mesh is None:
         return batched
-    mesh = jax.sharding.Mesh(np.array(devices), ("devices",))
-    spec = jax.sharding.PartitionSpec("devices")
+    spec = jax.sharding.PartitionSpec(DEVICE_AXIS)
     return jax.shard_map(batched, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False)
 
 
